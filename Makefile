@@ -1,0 +1,32 @@
+# Aduan: `make run` starts the service, `make test` runs every test.
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
+
+.PHONY: install run test openapi lint bench
+
+$(STAMP): pyproject.toml
+	test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install --quiet --upgrade pip
+	$(PY) -m pip install --quiet -e '.[test,deploy]'
+	rm -f $(VENV)/.installed-*
+	touch $(STAMP)
+
+install: $(STAMP)
+
+## make run: migrate SQLite under var/, load the Cimahi demo data, serve on 127.0.0.1:8000 with the scheduler
+run: install
+	$(PY) scripts/run_dev.py
+
+## make test: the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
+test: install
+	$(PY) -m pytest
+
+## make openapi: regenerate the committed contract
+openapi: install
+	$(VENV)/bin/flask --app backend.app openapi write --format json openapi/openapi.json
+
+lint: install
+	$(VENV)/bin/ruff check backend tests scripts
+	$(VENV)/bin/ruff format --check backend tests scripts

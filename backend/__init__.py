@@ -1,0 +1,1 @@
+"""Aduan: public-complaint tracking for Indonesian city governments (UU 25/2009)."""

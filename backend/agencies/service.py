@@ -1,0 +1,221 @@
+"""Agencies, areas, categories, routing and staff membership. Plain functions; never commit."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.agencies.models import Agency, Category, Kecamatan, Kelurahan, RoutingRule
+from backend.auth import service as auth_service
+from backend.auth.models import User
+from backend.db import Page
+from backend.errors import Conflict, NotFound, ValidationFailed
+
+
+def list_agencies(*, session: Session) -> list[Agency]:
+    """Every agency, by name."""
+    return list(session.scalars(select(Agency).order_by(Agency.name)))
+
+
+def get_agency(*, session: Session, agency_id: int) -> Agency:
+    """An agency by id."""
+    agency = session.get(Agency, agency_id)
+    if agency is None:
+        raise NotFound()
+    return agency
+
+
+def agency_by_code(*, session: Session, code: str, field: str = "agency_code") -> Agency:
+    """An agency by its code; a validation error on `field` if there is none."""
+    agency = session.scalar(select(Agency).where(Agency.code == code))
+    if agency is None:
+        raise ValidationFailed(errors={field: [f"Unknown agency {code!r}."]})
+    return agency
+
+
+def create_agency(*, session: Session, data: dict[str, Any]) -> Agency:
+    """A new agency."""
+    if session.scalar(select(Agency.id).where(Agency.code == data["code"])) is not None:
+        raise Conflict()
+    parent_code = data.pop("parent_code", None)
+    agency = Agency(**data)
+    if parent_code:
+        agency.parent_id = agency_by_code(session=session, code=parent_code, field="parent_code").id
+    session.add(agency)
+    session.flush()
+    return agency
+
+
+def update_agency(*, session: Session, agency_id: int, changes: dict[str, Any]) -> Agency:
+    """Change an agency's public details."""
+    agency = get_agency(session=session, agency_id=agency_id)
+    for key, value in changes.items():
+        setattr(agency, key, value)
+    return agency
+
+
+def list_categories(*, session: Session, include_inactive: bool = False) -> list[Category]:
+    """Complaint categories, by name."""
+    query = select(Category).order_by(Category.name)
+    if not include_inactive:
+        query = query.where(Category.is_active.is_(True))
+    return list(session.scalars(query))
+
+
+def category_by_code(*, session: Session, code: str) -> Category:
+    """An active category by code; a validation error on `category` if there is none."""
+    category = session.scalar(
+        select(Category).where(Category.code == code, Category.is_active.is_(True))
+    )
+    if category is None:
+        raise ValidationFailed(errors={"category": [f"Unknown category {code!r}."]})
+    return category
+
+
+def create_category(*, session: Session, data: dict[str, Any]) -> Category:
+    """A new category, optionally with its default route."""
+    if session.scalar(select(Category.id).where(Category.code == data["code"])) is not None:
+        raise Conflict()
+    agency_code = data.pop("agency_code", None)
+    category = Category(**data)
+    session.add(category)
+    session.flush()
+    if agency_code:
+        set_route(session=session, category_code=category.code, agency_code=agency_code)
+    return category
+
+
+def list_kecamatan(*, session: Session) -> list[tuple[Kecamatan, list[str]]]:
+    """The city's kecamatan with their kelurahan names."""
+    kelurahan: dict[str, list[str]] = {}
+    for row in session.scalars(select(Kelurahan).order_by(Kelurahan.name)):
+        kelurahan.setdefault(row.kecamatan_code, []).append(row.name)
+    return [
+        (k, kelurahan.get(k.code, []))
+        for k in session.scalars(select(Kecamatan).order_by(Kecamatan.name))
+    ]
+
+
+def check_area(*, session: Session, kecamatan_code: str | None, kelurahan: str | None) -> None:
+    """A kelurahan must belong to the kecamatan given with it."""
+    if kecamatan_code is None:
+        if kelurahan is not None:
+            raise ValidationFailed(errors={"kelurahan": ["Give the kecamatan too."]})
+        return
+    if session.get(Kecamatan, kecamatan_code) is None:
+        raise ValidationFailed(errors={"kecamatan": [f"Unknown kecamatan {kecamatan_code!r}."]})
+    if kelurahan is not None and session.scalar(
+        select(Kelurahan.id).where(
+            Kelurahan.kecamatan_code == kecamatan_code, Kelurahan.name == kelurahan
+        )
+    ) is None:
+        raise ValidationFailed(
+            errors={"kelurahan": [f"{kelurahan!r} is not in kecamatan {kecamatan_code}."]}
+        )
+
+
+def route(*, session: Session, category_id: int, kecamatan_code: str | None) -> int | None:
+    """The agency for a category in an area: the area's own rule first, then the general one."""
+    rules = session.scalars(
+        select(RoutingRule).where(RoutingRule.category_id == category_id)
+    ).all()
+    by_area = {r.kecamatan_code: r.agency_id for r in rules}
+    if kecamatan_code in by_area:
+        return by_area[kecamatan_code]
+    return by_area.get(None)
+
+
+def list_routes(*, session: Session) -> list[dict[str, Any]]:
+    """Every routing rule with codes."""
+    rows = session.execute(
+        select(RoutingRule, Category.code, Agency.code)
+        .join(Category, Category.id == RoutingRule.category_id)
+        .join(Agency, Agency.id == RoutingRule.agency_id)
+        .order_by(Category.code, RoutingRule.kecamatan_code)
+    )
+    return [
+        {"id": r.id, "category_code": c, "kecamatan_code": r.kecamatan_code, "agency_code": a}
+        for r, c, a in rows
+    ]
+
+
+def set_route(
+    *, session: Session, category_code: str, agency_code: str, kecamatan_code: str | None = None
+) -> RoutingRule:
+    """Create or replace the rule for a category (and area)."""
+    category = session.scalar(select(Category).where(Category.code == category_code))
+    if category is None:
+        raise ValidationFailed(errors={"category_code": [f"Unknown category {category_code!r}."]})
+    agency = agency_by_code(session=session, code=agency_code)
+    if kecamatan_code is not None and session.get(Kecamatan, kecamatan_code) is None:
+        raise ValidationFailed(errors={"kecamatan_code": [f"Unknown kecamatan {kecamatan_code!r}."]})
+    rule = session.scalar(
+        select(RoutingRule).where(
+            RoutingRule.category_id == category.id,
+            RoutingRule.kecamatan_code.is_(None)
+            if kecamatan_code is None
+            else RoutingRule.kecamatan_code == kecamatan_code,
+        )
+    )
+    if rule is None:
+        rule = RoutingRule(category_id=category.id, kecamatan_code=kecamatan_code)
+        session.add(rule)
+    rule.agency_id = agency.id
+    session.flush()
+    return rule
+
+
+def delete_route(*, session: Session, rule_id: int) -> None:
+    """Remove a routing rule."""
+    rule = session.get(RoutingRule, rule_id)
+    if rule is None:
+        raise NotFound()
+    session.delete(rule)
+
+
+def create_staff(
+    *,
+    session: Session,
+    email: str,
+    password: str,
+    full_name: str,
+    role: str,
+    agency_code: str | None = None,
+    phone: str | None = None,
+    password_hash: str | None = None,
+) -> User:
+    """A staff account bound to the agency named by code (the `users create` command too)."""
+    agency_id = agency_by_code(session=session, code=agency_code).id if agency_code else None
+    return auth_service.create_user(
+        session=session, email=email, password=password, full_name=full_name, role=role,
+        agency_id=agency_id, phone=phone, password_hash=password_hash,
+    )
+
+
+def update_staff(*, session: Session, user_id: int, changes: dict[str, Any]) -> User:
+    """Change an account; `agency_code` is resolved to the agency."""
+    if "agency_code" in changes:
+        code = changes.pop("agency_code")
+        changes["agency_id"] = agency_by_code(session=session, code=code).id if code else None
+    return auth_service.update_user(session=session, user_id=user_id, changes=changes)
+
+
+def list_staff(
+    *, session: Session, page: int, per_page: int, role: str | None = None,
+    agency_code: str | None = None, q: str | None = None,
+) -> Page:
+    """Accounts, filtered by role, agency and text."""
+    agency_id = agency_by_code(session=session, code=agency_code).id if agency_code else None
+    return auth_service.list_users(
+        session=session, page=page, per_page=per_page, role=role, agency_id=agency_id, q=q
+    )
+
+
+def agency_codes(*, session: Session, ids: set[int]) -> dict[int, str]:
+    """Agency codes by id, for one page of results at a time."""
+    if not ids:
+        return {}
+    return dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(ids))).all())
+

@@ -1,0 +1,64 @@
+"""The application factory: config -> extensions -> blueprints -> errors -> cli."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask import Flask
+
+from backend.api_base import register_error_handlers
+from backend.auth.access import init_jwt
+from backend.config import load_config
+from backend.db.engine import configure_engine
+from backend.extensions import alembic, api, db, jwt, limiter
+
+
+def create_app(config: dict[str, Any] | None = None) -> Flask:
+    """Build the app. Nothing periodic starts here: the scheduler is its own process."""
+    app = Flask(__name__, static_folder=None)
+    app.config.update(load_config(config))
+
+    db.init_app(app)
+    with app.app_context():
+        for engine in db.engines.values():
+            configure_engine(engine)
+    alembic.init_app(app)
+    jwt.init_app(app)
+    init_jwt(jwt)
+    limiter.init_app(app)
+    api.init_app(
+        app,
+        spec_kwargs={
+            "info": {
+                "description": (
+                    "Layanan pengaduan publik Kota Cimahi (UU 25/2009). "
+                    "Public-complaint service of Kota Cimahi."
+                )
+            }
+        },
+    )
+    api.spec.components.security_scheme(
+        "bearerAuth", {"type": "http", "scheme": "bearer", "bearerFormat": "JWT"}
+    )
+    api.spec.components.security_scheme(
+        "cookieAuth", {"type": "apiKey", "in": "cookie", "name": "access_token_cookie"}
+    )
+
+    from backend import health
+    from backend.agencies.views import blp as agencies_blp
+    from backend.auth.views import blp as auth_blp
+    from backend.auth.views import clients_blp
+    from backend.complaints.views import blp as complaints_blp
+    from backend.complaints.views import tracking_blp
+
+    for blueprint in (
+        health.blp, auth_blp, clients_blp, agencies_blp, complaints_blp, tracking_blp
+    ):
+        api.register_blueprint(blueprint)
+
+    register_error_handlers(app)
+
+    from backend.cli import register_commands
+
+    register_commands(app)
+    return app

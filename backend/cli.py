@@ -1,0 +1,76 @@
+"""Operator commands: `flask --app backend.app users|demo|timeline ...`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from flask import Flask
+from flask.cli import AppGroup
+
+from backend.agencies import service as agencies
+from backend.auth.models import Role
+from backend.complaints import timeline
+from backend.errors import DomainError
+from backend.extensions import db
+
+users_cli = AppGroup("users", help="Staff accounts.")
+demo_cli = AppGroup("demo", help="Demo data for Kota Cimahi.")
+timeline_cli = AppGroup("timeline", help="The tamper-evident timeline.")
+
+
+@users_cli.command("create")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", required=True, type=click.Choice([r.value for r in Role]))
+@click.option("--agency", "agency_code", default=None, help="Agency code, e.g. DISDUKCAPIL")
+@click.option("--name", "full_name", default=None, help="Full name (defaults to the e-mail)")
+def create_user(
+    email: str, password: str, role: str, agency_code: str | None, full_name: str | None
+) -> None:
+    """Create an account; how an operator bootstraps a city's first admin."""
+    try:
+        user = agencies.create_staff(
+            session=db.session, email=email, password=password, role=role,
+            agency_code=agency_code, full_name=full_name or email,
+        )
+        db.session.commit()
+    except DomainError as error:
+        db.session.rollback()
+        detail = error.errors or error.code
+        raise click.ClickException(f"{error.code}: {detail}") from error
+    click.echo(f"created {user.role} {user.email} (id {user.id})")
+
+
+@demo_cli.command("load")
+def load_demo() -> None:
+    """Load Cimahi's agencies, categories and demo accounts (once; later runs keep the data)."""
+    from backend.demo import DEMO_PASSWORD, demo_accounts, load_demo as load
+
+    loaded = load(db.session)
+    db.session.commit()
+    click.echo("demo data loaded" if loaded else "demo data already present: kept")
+    for user in demo_accounts(db.session):
+        click.echo(f"  {user.role:<12} {user.email:<36} {DEMO_PASSWORD}")
+
+
+@timeline_cli.command("verify")
+@click.option("--complaint-id", type=int, default=None)
+def verify_timeline(complaint_id: int | None) -> None:
+    """Check every timeline's hash chain; name the first broken link of each."""
+    broken = timeline.verify_chain(session=db.session, complaint_id=complaint_id)
+    if not broken:
+        click.echo("timeline intact")
+        return
+    for link in broken:
+        click.echo(
+            f"complaint {link.complaint_id}: first broken link at seq {link.seq} "
+            f"(event {link.event_id}): {link.problem}"
+        )
+    sys.exit(1)
+
+
+def register_commands(app: Flask) -> None:
+    """Attach the operator commands to the app's CLI."""
+    for group in (users_cli, demo_cli, timeline_cli):
+        app.cli.add_command(group)

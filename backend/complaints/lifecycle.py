@@ -1,0 +1,286 @@
+"""The state machine: one table of actions, who may take them, and what they do to clocks."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.agencies import service as agencies
+from backend.auth.models import Role, User
+from backend.auth.principal import Principal
+from backend.complaints.models import Complaint, ComplaintEvent, Status
+from backend.complaints.timeline import actor_of, append_event
+from backend.errors import Conflict, Forbidden, ValidationFailed
+from backend.sla import service as sla
+from backend.sla.models import ClockKind
+
+COMPLAINANT = "complainant"  # the citizen owner, or whoever holds the code and PIN
+AGENCY = "agency"  # officer or agency head of the complaint's agency
+
+
+@dataclass(frozen=True)
+class Action:
+    """One action of the lifecycle."""
+
+    sources: frozenset[str]
+    target: str | None  # None: the status stays
+    actors: frozenset[str]  # roles, or COMPLAINANT / AGENCY
+    reason_required: bool = False
+    stops: tuple[str, ...] = ()
+    starts: tuple[str, ...] = ()
+    stops_all: bool = False
+    needs_delivery: bool | None = None
+
+
+def _s(*statuses: Status) -> frozenset[str]:
+    return frozenset(statuses)
+
+
+ACTIONS: dict[str, Action] = {
+    "verify": Action(
+        _s(Status.SUBMITTED), Status.VERIFIED, frozenset({Role.VERIFIER}),
+        stops=(ClockKind.RESPONSE,), starts=(ClockKind.DECISION,),
+    ),
+    "request_info": Action(
+        _s(Status.SUBMITTED), Status.INCOMPLETE, frozenset({Role.VERIFIER}),
+        reason_required=True, stops=(ClockKind.RESPONSE,), starts=(ClockKind.COMPLETION,),
+    ),
+    "complete_info": Action(
+        _s(Status.INCOMPLETE), Status.SUBMITTED, frozenset({COMPLAINANT, Role.VERIFIER}),
+        stops=(ClockKind.COMPLETION,),
+    ),
+    "reroute": Action(
+        _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS), None,
+        frozenset({Role.VERIFIER}), reason_required=True,
+    ),
+    "assign": Action(
+        _s(Status.VERIFIED, Status.IN_PROGRESS), Status.IN_PROGRESS,
+        frozenset({Role.AGENCY_HEAD, Role.VERIFIER}),
+    ),
+    "start": Action(_s(Status.VERIFIED), Status.IN_PROGRESS, frozenset({AGENCY})),
+    "decide": Action(
+        _s(Status.IN_PROGRESS), Status.DECIDED, frozenset({AGENCY}),
+        stops=(ClockKind.DECISION,), starts=(ClockKind.DELIVERY,), needs_delivery=None,
+    ),
+    "deliver": Action(
+        _s(Status.DECIDED), None, frozenset({AGENCY, Role.VERIFIER}),
+        stops=(ClockKind.DELIVERY,), needs_delivery=False,
+    ),
+    "close": Action(
+        _s(Status.DECIDED), Status.CLOSED, frozenset({COMPLAINANT, AGENCY, Role.VERIFIER}),
+        needs_delivery=True,
+    ),
+    "reopen": Action(
+        _s(Status.DECIDED), Status.IN_PROGRESS, frozenset({COMPLAINANT}),
+        reason_required=True, starts=(ClockKind.DECISION,), needs_delivery=True,
+    ),
+    "reject": Action(
+        _s(Status.SUBMITTED, Status.VERIFIED), Status.REJECTED, frozenset({Role.VERIFIER}),
+        reason_required=True, stops_all=True,
+    ),
+    "withdraw": Action(
+        _s(Status.SUBMITTED, Status.INCOMPLETE, Status.VERIFIED, Status.IN_PROGRESS),
+        Status.WITHDRAWN, frozenset({COMPLAINANT, Role.VERIFIER}), reason_required=True,
+        stops_all=True,
+    ),
+}
+# taken by the system alone, when the citizen's completion window expires (Pasal 44(5))
+DEEMED_WITHDRAWN = Action(_s(Status.INCOMPLETE), Status.WITHDRAWN, frozenset(), stops_all=True)
+
+RESOLUTION_CODES = ("outside_authority", "not_a_complaint", "duplicate", "insufficient_information")
+
+
+def may_act(principal: Principal, complaint: Complaint, action: Action, *, tracker: bool) -> bool:
+    """Whether the caller counts as one of the action's actors for this complaint."""
+    if tracker or (principal.is_citizen and complaint.citizen_id == principal.id):
+        return COMPLAINANT in action.actors
+    if principal.is_agency_staff and principal.agency_id == complaint.agency_id and (
+        complaint.verified_at is not None
+    ):
+        if AGENCY in action.actors:
+            return True
+    return principal.kind == "user" and principal.role in action.actors
+
+
+def allowed_actions(principal: Principal, complaint: Complaint, *, tracker: bool = False) -> list[str]:
+    """The actions this caller may take now (the front end shows these buttons)."""
+    return [
+        name
+        for name, action in ACTIONS.items()
+        if complaint.status in action.sources
+        and _delivery_ok(complaint, action)
+        and may_act(principal, complaint, action, tracker=tracker)
+    ]
+
+
+def _delivery_ok(complaint: Complaint, action: Action) -> bool:
+    if action.needs_delivery is None:
+        return True
+    return (complaint.delivered_at is not None) == action.needs_delivery
+
+
+def transition(
+    *,
+    session: Session,
+    principal: Principal,
+    complaint: Complaint,
+    action_name: str,
+    at: datetime,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+    tracker: bool = False,
+) -> ComplaintEvent:
+    """Take `action_name` on `complaint`: check, change status, move clocks, record the event."""
+    data = data or {}
+    action = ACTIONS.get(action_name)
+    if action is None:
+        raise ValidationFailed(errors={"action": [f"Unknown action {action_name!r}."]})
+    if not may_act(principal, complaint, action, tracker=tracker):
+        raise Forbidden()
+    if complaint.status not in action.sources or not _delivery_ok(complaint, action):
+        raise Conflict("invalid_transition", action=action_name, status=complaint.status)
+    if action.reason_required and not (reason and reason.strip()):
+        raise ValidationFailed("reason_required", errors={"reason": ["Required."]},
+                               action=action_name)
+    return _apply(
+        session=session, complaint=complaint, name=action_name, action=action, at=at,
+        reason=reason, data=data, actor=actor_of(principal, tracker=tracker),
+    )
+
+
+def deem_withdrawn(*, session: Session, complaint: Complaint, at: datetime) -> ComplaintEvent:
+    """The citizen's completion window expired: the complaint is deemed withdrawn (44(5))."""
+    return _apply(
+        session=session, complaint=complaint, name="deemed_withdrawn", action=DEEMED_WITHDRAWN,
+        at=at, reason="Dianggap dicabut (Pasal 44 ayat 5 UU 25/2009)", data={},
+        actor={"actor_kind": "system", "actor_id": None, "actor_label": "Sistem"},
+    )
+
+
+def _apply(
+    *,
+    session: Session,
+    complaint: Complaint,
+    name: str,
+    action: Action,
+    at: datetime,
+    reason: str | None,
+    data: dict[str, Any],
+    actor: dict[str, Any],
+) -> ComplaintEvent:
+    event_data = _effects(session=session, complaint=complaint, name=name, at=at, data=data)
+    from_status = complaint.status
+    if action.target is not None:
+        complaint.status = action.target
+    for kind in action.stops:
+        clock = sla.stop_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
+        if clock is not None:
+            event_data.setdefault("clocks_stopped", []).append(kind)
+    if action.stops_all:
+        stopped = sla.stop_all_clocks(session=session, complaint_id=complaint.id, at=at)
+        event_data["clocks_stopped"] = [c.kind for c in stopped]
+    for kind in action.starts:
+        clock = sla.start_clock(
+            session=session, complaint_id=complaint.id, agency_id=complaint.agency_id,
+            category_id=complaint.category_id, kind=kind, at=at,
+        )
+        event_data.setdefault("clocks_started", []).append(
+            {"kind": kind, "due_at": clock.due_at.isoformat(), "cycle": clock.cycle}
+        )
+    return append_event(
+        session=session, complaint=complaint, kind="transition", action=name,
+        from_status=from_status, to_status=complaint.status, reason=reason, data=event_data,
+        actor=actor, at=at,
+    )
+
+
+def _effects(
+    *, session: Session, complaint: Complaint, name: str, at: datetime, data: dict[str, Any]
+) -> dict[str, Any]:
+    """What each action changes besides the status; returns what the event should record."""
+    if name == "verify":
+        complaint.verified_at = at
+        if data.get("agency_code"):
+            _reroute(session=session, complaint=complaint, agency_code=data["agency_code"])
+        if complaint.agency_id is None:
+            raise ValidationFailed(errors={"agency_code": ["No route: name the agency."]})
+        return {"agency_id": complaint.agency_id}
+    if name == "reroute":
+        if not data.get("agency_code"):
+            raise ValidationFailed(errors={"agency_code": ["Required."]})
+        old = complaint.agency_id
+        _reroute(session=session, complaint=complaint, agency_code=data["agency_code"])
+        complaint.assigned_officer_id = None
+        return {"from_agency_id": old, "to_agency_id": complaint.agency_id}
+    if name == "assign":
+        officer = session.get(User, data.get("officer_id") or 0)
+        if (
+            officer is None
+            or officer.agency_id != complaint.agency_id
+            or officer.role not in (Role.OFFICER, Role.AGENCY_HEAD)
+            or not officer.is_active
+        ):
+            raise ValidationFailed(
+                errors={"officer_id": ["Name an active officer of the complaint's agency."]}
+            )
+        complaint.assigned_officer_id = officer.id
+        return {"officer_id": officer.id, "officer": officer.full_name}
+    if name == "decide":
+        if not (data.get("decision") or "").strip():
+            raise ValidationFailed(errors={"decision": ["Required."]})
+        complaint.decision = data["decision"]
+        complaint.decided_at = at
+        complaint.compensation_awarded = data.get("compensation_awarded")
+        complaint.compensation_due_date = data.get("compensation_due_date")
+        return {
+            "decision": complaint.decision,
+            "compensation_awarded": str(complaint.compensation_awarded)
+            if complaint.compensation_awarded is not None else None,
+        }
+    if name == "deliver":
+        complaint.delivered_at = at
+        return {"delivery_channel": data.get("delivery_channel")}
+    if name == "reopen":
+        complaint.delivered_at = None
+        complaint.decided_at = None
+        return {}
+    if name == "close":
+        complaint.closed_at = at
+        return {}
+    if name == "reject":
+        code = data.get("resolution_code") or "outside_authority"
+        if code not in RESOLUTION_CODES:
+            raise ValidationFailed(errors={"resolution_code": [f"One of {RESOLUTION_CODES}."]})
+        complaint.resolution_code = code
+        complaint.closed_at = at
+        return {"resolution_code": code}
+    if name in {"withdraw", "deemed_withdrawn"}:
+        complaint.closed_at = at
+        complaint.resolution_code = name
+        return {}
+    return {}
+
+
+def _reroute(*, session: Session, complaint: Complaint, agency_code: str) -> None:
+    agency = agencies.agency_by_code(session=session, code=agency_code)
+    complaint.agency_id = agency.id
+    sla.move_clocks(session=session, complaint_id=complaint.id, agency_id=agency.id)
+
+
+def officers_of(*, session: Session, agency_id: int) -> list[User]:
+    """Active officers and heads of an agency (assignment candidates)."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.agency_id == agency_id,
+                User.role.in_([Role.OFFICER, Role.AGENCY_HEAD]),
+                User.is_active.is_(True),
+            )
+            .order_by(User.full_name)
+        )
+    )

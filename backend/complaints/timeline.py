@@ -1,0 +1,157 @@
+"""The timeline: every change is an event carrying the hash of the one before (tamper-evident)."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.auth.principal import Principal
+from backend.complaints.models import Complaint, ComplaintEvent, Visibility
+
+GENESIS = "0" * 64
+
+
+def actor_of(principal: Principal, *, tracker: bool = False) -> dict[str, Any]:
+    """Who acted, as the timeline records it; a complainant is never named in events."""
+    if tracker:
+        return {"actor_kind": "complainant", "actor_id": None, "actor_label": "Pelapor"}
+    if principal.is_citizen:
+        return {"actor_kind": "complainant", "actor_id": principal.id, "actor_label": "Pelapor"}
+    if principal.is_client:
+        return {"actor_kind": "api_client", "actor_id": principal.id, "actor_label": principal.label}
+    if principal.kind == "user":
+        return {"actor_kind": "staff", "actor_id": principal.id, "actor_label": principal.label}
+    if principal.kind == "system":
+        return {"actor_kind": "system", "actor_id": None, "actor_label": "Sistem"}
+    return {"actor_kind": "complainant", "actor_id": None, "actor_label": "Pelapor"}
+
+
+def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
+    canonical = json.dumps(fields, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
+
+
+def _hashed_fields(event: ComplaintEvent) -> dict[str, Any]:
+    return {
+        "complaint_id": event.complaint_id,
+        "seq": event.seq,
+        "kind": event.kind,
+        "action": event.action,
+        "from_status": event.from_status,
+        "to_status": event.to_status,
+        "visibility": event.visibility,
+        "actor_kind": event.actor_kind,
+        "actor_id": event.actor_id,
+        "reason": event.reason,
+        "body": event.body,
+        "data": event.data,
+        "occurred_at": event.occurred_at.isoformat(),
+    }
+
+
+def append_event(
+    *,
+    session: Session,
+    complaint: Complaint,
+    kind: str,
+    actor: dict[str, Any],
+    at: datetime,
+    action: str | None = None,
+    from_status: str | None = None,
+    to_status: str | None = None,
+    visibility: str = Visibility.PUBLIC,
+    reason: str | None = None,
+    body: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> ComplaintEvent:
+    """Add an event to the complaint's timeline in the caller's transaction.
+
+    The complaint's row is touched too, so its version (ETag) moves and a concurrent writer
+    of the same complaint fails on the version check instead of forking the chain.
+    """
+    last = session.execute(
+        select(ComplaintEvent.seq, ComplaintEvent.hash)
+        .where(ComplaintEvent.complaint_id == complaint.id)
+        .order_by(ComplaintEvent.seq.desc())
+        .limit(1)
+    ).first()
+    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    event = ComplaintEvent(
+        complaint_id=complaint.id,
+        seq=seq,
+        kind=kind,
+        action=action,
+        from_status=from_status,
+        to_status=to_status,
+        visibility=visibility,
+        reason=reason,
+        body=body,
+        data=data or {},
+        occurred_at=at,
+        prev_hash=prev_hash,
+        **actor,
+    )
+    event.hash = _digest(prev_hash, _hashed_fields(event))
+    session.add(event)
+    complaint.updated_at = at
+    session.flush()
+    return event
+
+
+@dataclass(frozen=True)
+class BrokenLink:
+    """The first event whose hash does not follow from its predecessor."""
+
+    complaint_id: int
+    seq: int
+    event_id: int
+    problem: str
+
+
+def verify_chain(*, session: Session, complaint_id: int | None = None) -> list[BrokenLink]:
+    """Check every complaint's chain (or one); name the first broken link of each."""
+    query = select(ComplaintEvent).order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)
+    if complaint_id is not None:
+        query = query.where(ComplaintEvent.complaint_id == complaint_id)
+    broken: list[BrokenLink] = []
+    current: int | None = None
+    prev_hash = GENESIS
+    expected_seq = 1
+    failed = False
+    for event in session.scalars(query.execution_options(yield_per=1000)):
+        if event.complaint_id != current:
+            current, prev_hash, expected_seq, failed = event.complaint_id, GENESIS, 1, False
+        if failed:
+            continue
+        problem = None
+        if event.seq != expected_seq:
+            problem = f"missing event: expected seq {expected_seq}, found {event.seq}"
+        elif event.prev_hash != prev_hash:
+            problem = "prev_hash does not match the previous event's hash"
+        elif _digest(prev_hash, _hashed_fields(event)) != event.hash:
+            problem = "content changed: hash does not match"
+        if problem:
+            broken.append(BrokenLink(event.complaint_id, event.seq, event.id, problem))
+            failed = True
+        prev_hash, expected_seq = event.hash, expected_seq + 1
+    return broken
+
+
+def list_events(
+    *, session: Session, complaint_id: int, include_internal: bool
+) -> list[ComplaintEvent]:
+    """A complaint's timeline, oldest first; internal notes only for staff."""
+    query = (
+        select(ComplaintEvent)
+        .where(ComplaintEvent.complaint_id == complaint_id)
+        .order_by(ComplaintEvent.seq)
+    )
+    if not include_internal:
+        query = query.where(ComplaintEvent.visibility == Visibility.PUBLIC)
+    return list(session.scalars(query))

@@ -1,0 +1,261 @@
+"""Domain exceptions and their messages in Indonesian and English.
+
+Services raise these; `api_base` renders them as application/problem+json (RFC 9457). This
+module imports nothing from Flask so that services stay testable with a plain session.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# code -> (title id, title en, detail id, detail en); details may use str.format fields
+MESSAGES: dict[str, tuple[str, str, str, str]] = {
+    "bad_request": (
+        "Permintaan tidak valid", "Bad request",
+        "Permintaan tidak dapat diproses.", "The request could not be processed.",
+    ),
+    "validation_failed": (
+        "Data tidak valid", "Invalid data",
+        "Periksa kembali isian yang ditandai.", "Check the fields marked in errors.",
+    ),
+    "unauthorized": (
+        "Perlu masuk", "Authentication required",
+        "Silakan masuk terlebih dahulu.", "Please log in first.",
+    ),
+    "invalid_token": (
+        "Token tidak valid", "Invalid token",
+        "Token tidak valid atau sudah dicabut; silakan masuk kembali.",
+        "The token is invalid or has been revoked; please log in again.",
+    ),
+    "token_expired": (
+        "Sesi berakhir", "Session expired",
+        "Token sudah kedaluwarsa; perbarui atau masuk kembali.",
+        "The token has expired; refresh it or log in again.",
+    ),
+    "csrf_failed": (
+        "Verifikasi CSRF gagal", "CSRF check failed",
+        "Permintaan dari peramban harus membawa header X-CSRF-TOKEN yang cocok.",
+        "Browser requests must carry a matching X-CSRF-TOKEN header.",
+    ),
+    "invalid_credentials": (
+        "Gagal masuk", "Login failed",
+        "Surel atau kata sandi salah.", "Wrong e-mail or password.",
+    ),
+    "account_disabled": (
+        "Akun nonaktif", "Account disabled",
+        "Akun ini dinonaktifkan.", "This account is disabled.",
+    ),
+    "forbidden": (
+        "Akses ditolak", "Forbidden",
+        "Anda tidak berwenang melakukan tindakan ini.",
+        "You are not allowed to do this.",
+    ),
+    "insufficient_scope": (
+        "Cakupan tidak cukup", "Insufficient scope",
+        "Kredensial aplikasi ini tidak mencakup izin '{scope}'.",
+        "This client's credentials do not include the '{scope}' scope.",
+    ),
+    "not_found": (
+        "Tidak ditemukan", "Not found",
+        "Data yang diminta tidak ditemukan.", "The requested resource was not found.",
+    ),
+    "method_not_allowed": (
+        "Metode tidak diizinkan", "Method not allowed",
+        "Metode HTTP ini tidak didukung untuk alamat ini.",
+        "This HTTP method is not supported for this address.",
+    ),
+    "payload_too_large": (
+        "Data terlalu besar", "Payload too large",
+        "Ukuran permintaan melebihi batas {limit} bita.",
+        "The request is larger than the {limit}-byte limit.",
+    ),
+    "unsupported_media_type": (
+        "Jenis berkas tidak didukung", "Unsupported media type",
+        "Jenis berkas tidak diizinkan. Yang diizinkan: {allowed}.",
+        "This file type is not allowed. Allowed: {allowed}.",
+    ),
+    "conflict": (
+        "Konflik", "Conflict",
+        "Permintaan bertentangan dengan keadaan data saat ini.",
+        "The request conflicts with the current state.",
+    ),
+    "email_taken": (
+        "Surel sudah terdaftar", "E-mail already registered",
+        "Alamat surel ini sudah dipakai akun lain.",
+        "This e-mail address is already used by another account.",
+    ),
+    "invalid_transition": (
+        "Tindakan tidak diizinkan", "Action not allowed",
+        "Tindakan '{action}' tidak dapat dilakukan pada pengaduan berstatus '{status}'.",
+        "The action '{action}' cannot be taken on a complaint with status '{status}'.",
+    ),
+    "reason_required": (
+        "Alasan wajib diisi", "Reason required",
+        "Tindakan '{action}' memerlukan alasan.", "The action '{action}' needs a reason.",
+    ),
+    "idempotency_mismatch": (
+        "Kunci idempotensi dipakai ulang", "Idempotency key reused",
+        "Kunci Idempotency-Key ini sudah dipakai untuk isi permintaan yang berbeda.",
+        "This Idempotency-Key was already used with a different request body.",
+    ),
+    "privacy_loosening": (
+        "Privasi tidak dapat dilonggarkan", "Privacy cannot be loosened",
+        "Petugas hanya dapat memperketat privasi pengaduan, bukan melonggarkannya.",
+        "Staff may only make a complaint's privacy stricter, never looser.",
+    ),
+    "stale_etag": (
+        "Data sudah berubah", "Precondition failed",
+        "Pengaduan telah diubah oleh orang lain; muat ulang lalu coba lagi.",
+        "The complaint was changed by someone else; reload and try again.",
+    ),
+    "if_match_required": (
+        "Header If-Match wajib", "If-Match required",
+        "Sertakan header If-Match dengan ETag terakhir pengaduan.",
+        "Send an If-Match header with the complaint's latest ETag.",
+    ),
+    "tracking_failed": (
+        "Kode atau PIN salah", "Wrong code or PIN",
+        "Kode pelacakan atau PIN tidak cocok.", "The tracking code or PIN does not match.",
+    ),
+    "tracking_locked": (
+        "Terlalu banyak percobaan", "Too many attempts",
+        "PIN salah terlalu sering. Coba lagi setelah {minutes} menit.",
+        "Too many wrong PINs. Try again in {minutes} minutes.",
+    ),
+    "too_many_requests": (
+        "Terlalu banyak permintaan", "Too many requests",
+        "Batas permintaan terlampaui; coba lagi nanti.",
+        "Rate limit exceeded; try again later.",
+    ),
+    "calendar_horizon": (
+        "Di luar jangkauan kalender", "Outside the calendar",
+        "{detail}", "{detail}",
+    ),
+    "internal_error": (
+        "Kesalahan server", "Server error",
+        "Terjadi kesalahan pada server; tidak ada data yang berubah.",
+        "A server error occurred; nothing was changed.",
+    ),
+    "service_unavailable": (
+        "Layanan tidak tersedia", "Service unavailable",
+        "Basis data tidak dapat dihubungi.", "The database cannot be reached.",
+    ),
+}
+
+HTTP_CODES = {
+    400: "bad_request",
+    401: "unauthorized",
+    403: "forbidden",
+    404: "not_found",
+    405: "method_not_allowed",
+    409: "conflict",
+    412: "stale_etag",
+    413: "payload_too_large",
+    415: "unsupported_media_type",
+    422: "validation_failed",
+    428: "if_match_required",
+    429: "too_many_requests",
+    500: "internal_error",
+    503: "service_unavailable",
+}
+
+
+def message(code: str, lang: str, **params: Any) -> tuple[str, str]:
+    """The (title, detail) of a problem code in `lang` ("id" or "en")."""
+    title_id, title_en, detail_id, detail_en = MESSAGES.get(code, MESSAGES["bad_request"])
+    title, detail = (title_en, detail_en) if lang == "en" else (title_id, detail_id)
+    try:
+        return title, detail.format(**params)
+    except (KeyError, IndexError):
+        return title, detail
+
+
+class DomainError(Exception):
+    """A rule of the domain was not met; carries the HTTP status and a message code."""
+
+    status = 400
+    code = "bad_request"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        *,
+        errors: dict[str, Any] | None = None,
+        headers: dict[str, str] | None = None,
+        **params: Any,
+    ) -> None:
+        self.code = code or self.code
+        self.errors = errors
+        self.headers = headers or {}
+        self.params = params
+        super().__init__(self.code)
+
+
+class ValidationFailed(DomainError):
+    """Input was well-formed but breaks a rule (field errors in `errors`)."""
+
+    status = 422
+    code = "validation_failed"
+
+
+class Unauthorized(DomainError):
+    """No valid identity."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(DomainError):
+    """The identity may not take this action on this object."""
+
+    status = 403
+    code = "forbidden"
+
+
+class NotFound(DomainError):
+    """No such object, or none the caller may know of."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(DomainError):
+    """The action conflicts with the current state."""
+
+    status = 409
+    code = "conflict"
+
+
+class PreconditionFailed(DomainError):
+    """If-Match named a version that is no longer current."""
+
+    status = 412
+    code = "stale_etag"
+
+
+class PreconditionRequired(DomainError):
+    """A state change was sent without If-Match."""
+
+    status = 428
+    code = "if_match_required"
+
+
+class TooManyAttempts(DomainError):
+    """Locked out after repeated failures."""
+
+    status = 429
+    code = "tracking_locked"
+
+
+class UnsupportedMediaType(DomainError):
+    """An upload's content is not an allowed type."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
+class PayloadTooLarge(DomainError):
+    """An upload exceeds its size limit."""
+
+    status = 413
+    code = "payload_too_large"

@@ -1,0 +1,18 @@
+"""Extension objects, created here and init_app'ed in `create_app`."""
+
+from __future__ import annotations
+
+from flask_alembic import Alembic
+from flask_jwt_extended import JWTManager
+from flask_limiter import Limiter
+from flask_limiter.util import get_remote_address
+from flask_sqlalchemy_lite import SQLAlchemy
+
+from backend.api_base import Api
+from backend.db import Base
+
+db = SQLAlchemy()
+alembic = Alembic(run_mkdir=False, metadatas=Base.metadata)
+api = Api()
+jwt = JWTManager()
+limiter = Limiter(get_remote_address)

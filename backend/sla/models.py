@@ -1,0 +1,138 @@
+"""Calendars, SLA policies, clocks and escalations."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any
+
+from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy.orm import Mapped, mapped_column
+
+from backend.db import Base, now_utc
+
+
+class ClockKind(StrEnum):
+    """The legal clocks of UU 25/2009."""
+
+    RESPONSE = "response"
+    COMPLETION = "completion"
+    DECISION = "decision"
+    DELIVERY = "delivery"
+
+
+class ClockState(StrEnum):
+    """Where a clock is."""
+
+    RUNNING = "running"
+    PAUSED = "paused"
+    STOPPED = "stopped"
+    EXPIRED = "expired"
+
+
+class Unit(StrEnum):
+    """How a clock counts days."""
+
+    CALENDAR_DAY = "calendar_day"
+    WORKING_DAY = "working_day"
+
+
+class Calendar(Base):
+    """A regional working-day calendar; `version` rises with each overlay change."""
+
+    __tablename__ = "calendars"
+
+    code: Mapped[str] = mapped_column(String(40), primary_key=True)
+    name: Mapped[str] = mapped_column(String(200))
+    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
+    first_year: Mapped[int] = mapped_column(Integer)
+    last_year: Mapped[int] = mapped_column(Integer)
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+
+class CalendarOverlay(Base):
+    """An admin's change to the national calendar: a closure, a regional holiday, a moved day."""
+
+    __tablename__ = "calendar_overlays"
+    __table_args__ = (UniqueConstraint("calendar_code", "day"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_code: Mapped[str] = mapped_column(ForeignKey("calendars.code"))
+    day: Mapped[date] = mapped_column(Date)
+    kind: Mapped[str] = mapped_column(String(20))
+    name: Mapped[str] = mapped_column(String(200))
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class SlaPolicy(Base):
+    """A versioned set of clock rules for a category (or the default, category null)."""
+
+    __tablename__ = "sla_policies"
+    __table_args__ = (UniqueConstraint("code", "version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    code: Mapped[str] = mapped_column(String(60))
+    version: Mapped[int] = mapped_column(Integer, default=1)
+    category_id: Mapped[int | None] = mapped_column(ForeignKey("categories.id"), index=True)
+    name: Mapped[str] = mapped_column(String(200))
+    # {"response": {"days": 14, "unit": "calendar_day"}, ...}, warning and escalation steps
+    rules: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    is_current: Mapped[bool] = mapped_column(default=True)
+    created_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+
+
+class SlaClock(Base):
+    """One legal clock of one complaint; `next_action_at` is what the sweep looks at."""
+
+    __tablename__ = "sla_clocks"
+    __table_args__ = (
+        UniqueConstraint("complaint_id", "kind", "cycle"),
+        Index(
+            "ix_sla_clocks_due",
+            "next_action_at",
+            postgresql_where=text("next_action_at IS NOT NULL"),
+            sqlite_where=text("next_action_at IS NOT NULL"),
+        ),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(20))
+    cycle: Mapped[int] = mapped_column(Integer, default=1)
+    unit: Mapped[str] = mapped_column(String(20))
+    days: Mapped[int] = mapped_column(Integer)
+    policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
+    calendar_code: Mapped[str] = mapped_column(String(40))
+    calendar_version: Mapped[int] = mapped_column(Integer, default=1)
+    state: Mapped[str] = mapped_column(String(20), default=ClockState.RUNNING)
+    started_at: Mapped[datetime]
+    due_at: Mapped[datetime]
+    due_date: Mapped[date] = mapped_column(Date)
+    deadline_version: Mapped[int] = mapped_column(Integer, default=1)
+    paused_at: Mapped[datetime | None]
+    stopped_at: Mapped[datetime | None]
+    breached_at: Mapped[datetime | None]
+    next_action_at: Mapped[datetime | None]
+    explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+
+class SlaEscalation(Base):
+    """A step of the ladder that fired; unique per clock, step and deadline version."""
+
+    __tablename__ = "sla_escalations"
+    __table_args__ = (UniqueConstraint("clock_id", "step", "deadline_version"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    clock_id: Mapped[int] = mapped_column(ForeignKey("sla_clocks.id"), index=True)
+    step: Mapped[str] = mapped_column(String(30))
+    level: Mapped[int] = mapped_column(Integer)
+    deadline_version: Mapped[int] = mapped_column(Integer)
+    due_at: Mapped[datetime]
+    fired_at: Mapped[datetime] = mapped_column(default=now_utc)
+    target_role: Mapped[str] = mapped_column(String(20))
+    target_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    note: Mapped[str | None] = mapped_column(Text)

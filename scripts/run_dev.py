@@ -1,0 +1,75 @@
+"""`make run`: migrate SQLite under var/, load the Cimahi demo data, serve with the scheduler."""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+BIN = Path(sys.executable).parent
+HOST, PORT = "127.0.0.1", int(os.environ.get("ADUAN_PORT", "8000"))
+
+
+def main() -> int:
+    """Prepare the database, then run web server and scheduler until Ctrl-C."""
+    sys.path.insert(0, str(ROOT))
+    from backend.app import create_app
+    from backend.demo import DEMO_PASSWORD, demo_accounts, load_demo
+    from backend.extensions import alembic, db
+
+    (ROOT / "var").mkdir(exist_ok=True)
+    app = create_app()
+    with app.app_context():
+        alembic.upgrade()
+        loaded = load_demo(db.session)
+        db.session.commit()
+        accounts = [(u.role, u.email) for u in demo_accounts(db.session)]
+
+    flask = [str(BIN / "flask"), "--app", "backend.app"]
+    web = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--bind", f"{HOST}:{PORT}", "--workers", "2",
+         "--access-logfile", "-", "backend.app:create_app()"],
+        cwd=ROOT,
+    )
+    children = [web]
+    scheduler_help = subprocess.run([*flask, "sla", "--help"], cwd=ROOT, capture_output=True)
+    if scheduler_help.returncode == 0:
+        children.append(subprocess.Popen([*flask, "sla", "scheduler"], cwd=ROOT))
+
+    time.sleep(1.5)
+    print()
+    print("Aduan berjalan / Aduan is running")
+    print(f"  Aplikasi / app:        http://{HOST}:{PORT}/")
+    print(f"  API:                   http://{HOST}:{PORT}/api/v1")
+    print(f"  Kontrak / contract:    http://{HOST}:{PORT}/api/v1/openapi.json")
+    print(f"  Basis data / database: {ROOT / 'var' / 'aduan.db'}"
+          f" ({'data demo dimuat' if loaded else 'data lama dipertahankan'})")
+    print(f"  Surel / mail:          {ROOT / 'var' / 'mail'}")
+    print(f"  Akun demo (kata sandi / password: {DEMO_PASSWORD}):")
+    for role, email in accounts:
+        print(f"    {role:<12} {email}")
+    print("Tekan Ctrl-C untuk berhenti / press Ctrl-C to stop.")
+    print()
+
+    def stop(*_: object) -> None:
+        for child in children:
+            child.terminate()
+
+    signal.signal(signal.SIGTERM, stop)
+    try:
+        while all(child.poll() is None for child in children):
+            time.sleep(0.5)
+    except KeyboardInterrupt:
+        pass
+    stop()
+    for child in children:
+        child.wait(timeout=10)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

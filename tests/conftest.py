@@ -1,0 +1,152 @@
+"""Fixtures: the app on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too.
+
+The schema is built once per database by the Alembic migrations; each test starts from empty
+tables with the Cimahi demo data loaded.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from flask import Flask
+from flask.testing import FlaskClient
+from flask_jwt_extended import create_access_token
+from sqlalchemy import select, text
+
+from backend.app import create_app
+from backend.auth import service as auth_service
+from backend.auth.models import User
+from backend.db import Base
+from backend.demo import DEMO_PASSWORD, load_demo
+from backend.extensions import alembic, db
+
+BACKENDS = ["sqlite"] + (["postgresql"] if os.environ.get("TEST_DATABASE_URL") else [])
+DEMO_HASH = auth_service.hash_secret(DEMO_PASSWORD)
+ROLE_EMAILS = {
+    "admin": "admin@demo.aduan.id",
+    "verifier": "verifikator@demo.aduan.id",
+    "supervisor": "inspektorat@demo.aduan.id",
+    "agency_head": "kadis.disdukcapil@demo.aduan.id",
+    "officer": "petugas.disdukcapil@demo.aduan.id",
+    "citizen": "warga@demo.aduan.id",
+}
+
+
+def database_url(backend: str, tmp: Path) -> str:
+    """The URL of the test database of `backend`."""
+    if backend == "postgresql":
+        url = os.environ["TEST_DATABASE_URL"]
+        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+    return f"sqlite:///{tmp / 'test.db'}"
+
+
+def reset_schema(app: Flask) -> None:
+    """Drop everything and build the schema from empty with the migrations."""
+    with app.app_context():
+        engine = db.engine
+        with engine.begin() as conn:
+            if engine.dialect.name == "postgresql":
+                conn.execute(text("DROP SCHEMA public CASCADE; CREATE SCHEMA public"))
+            else:
+                Base.metadata.drop_all(conn)
+                conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
+        alembic.upgrade()
+
+
+def empty_tables(app: Flask) -> None:
+    """Delete every row (fast) and reset identities."""
+    with app.app_context(), db.engine.begin() as conn:
+        tables = list(reversed(Base.metadata.sorted_tables))
+        if conn.dialect.name == "postgresql":
+            names = ", ".join(t.name for t in tables)
+            conn.execute(text(f"TRUNCATE {names} RESTART IDENTITY CASCADE"))
+        else:
+            for table in tables:
+                conn.execute(table.delete())
+            conn.execute(text("DELETE FROM sqlite_sequence")) if conn.execute(
+                text("SELECT name FROM sqlite_master WHERE name='sqlite_sequence'")
+            ).first() else None
+
+
+def test_config(backend: str, tmp: Path, **overrides: Any) -> dict[str, Any]:
+    """Config of a test app."""
+    return {
+        "TESTING": True,
+        "SECRET_KEY": "test-secret-key-of-sufficient-length-0123456789",
+        "DATABASE_URL": database_url(backend, tmp),
+        "UPLOAD_DIR": str(tmp / "uploads"),
+        "MAIL_DIR": str(tmp / "mail"),
+        "RATELIMIT_ENABLED": False,
+        **overrides,
+    }
+
+
+@pytest.fixture(scope="session", params=BACKENDS)
+def backend(request: pytest.FixtureRequest) -> str:
+    """The database the test runs on."""
+    return request.param
+
+
+@pytest.fixture(scope="session")
+def base_app(backend: str, tmp_path_factory: pytest.TempPathFactory) -> Flask:
+    """One app per database, schema migrated once."""
+    tmp = tmp_path_factory.mktemp(backend)
+    app = create_app(test_config(backend, tmp))
+    reset_schema(app)
+    return app
+
+
+@pytest.fixture
+def app(base_app: Flask) -> Iterator[Flask]:
+    """The app with empty tables and the Cimahi demo data."""
+    empty_tables(base_app)
+    with base_app.app_context():
+        load_demo(db.session, password_hash=DEMO_HASH)
+        db.session.commit()
+    yield base_app
+
+
+@pytest.fixture
+def client(app: Flask) -> FlaskClient:
+    """A test client."""
+    return app.test_client()
+
+
+@pytest.fixture
+def session(app: Flask) -> Iterator[Any]:
+    """The app's session inside an app context, for direct service calls."""
+    with app.app_context():
+        yield db.session
+        db.session.rollback()
+
+
+def user_by_email(app: Flask, email: str) -> User:
+    """A user, detached."""
+    with app.app_context():
+        user = db.session.scalar(select(User).where(User.email == email))
+        assert user is not None
+        db.session.expunge(user)
+        return user
+
+
+def bearer_for(app: Flask, user: User) -> dict[str, str]:
+    """An Authorization header for `user`, minted without a login round trip."""
+    with app.app_context():
+        token = create_access_token(
+            identity=f"user:{user.id}", additional_claims=auth_service.user_claims(user)
+        )
+    return {"Authorization": f"Bearer {token}"}
+
+
+@pytest.fixture
+def headers_for(app: Flask) -> Any:
+    """`headers_for("verifier")`: bearer headers of the demo account with that role."""
+
+    def make(role: str) -> dict[str, str]:
+        return bearer_for(app, user_by_email(app, ROLE_EMAILS[role]))
+
+    return make
