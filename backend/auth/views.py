@@ -55,12 +55,13 @@ def _issue(user: User, flow: str) -> Any:
     body: dict[str, Any] = {
         "token_type": "Bearer",
         "expires_in": int(expires.total_seconds()),
-        "user": UserSchema().dump(user),
+        "user": user,
     }
     if flow == "cookie":
         body["token_type"] = "cookie"
         body["csrf_token"] = get_csrf_token(access)
-        response = jsonify(body)
+        # a Response skips the view's schema: dump here, once (the token flow is dumped by it)
+        response = jsonify(TokenSchema().dump(body))
         set_access_cookies(response, access)
         set_refresh_cookies(response, refresh)
         return response
