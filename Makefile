@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install run test openapi lint bench
+.PHONY: install browser run test openapi lint bench
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -15,12 +15,18 @@ $(STAMP): pyproject.toml
 
 install: $(STAMP)
 
+# the browser tests drive Debian's Chromium (Playwright cannot download its own here)
+browser:
+	@command -v chromium >/dev/null 2>&1 || { \
+	  echo "installing Debian's chromium for the browser tests"; \
+	  apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; }
+
 ## make run: migrate SQLite under var/, load the Cimahi demo data, serve on 127.0.0.1:8000 with the scheduler
 run: install
 	$(PY) scripts/run_dev.py
 
 ## make test: the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
-test: install
+test: install browser
 	$(PY) -m pytest
 
 ## make openapi: regenerate the committed contract

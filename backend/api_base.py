@@ -2,14 +2,18 @@
 
 from __future__ import annotations
 
+import functools
 import http
 import logging
+from collections.abc import Mapping
 from typing import Any
 
 import flask_smorest
 import marshmallow as ma
+from apispec.ext.marshmallow.common import resolve_schema_cls
 from flask import Flask, Response, json, request
-from flask_smorest.utils import prepare_response
+from flask_smorest.utils import deepupdate, prepare_response
+from webargs.flaskparser import FlaskParser
 from werkzeug.exceptions import HTTPException
 
 from backend.errors import HTTP_CODES, DomainError, message
@@ -19,6 +23,7 @@ log = logging.getLogger(__name__)
 PROBLEM_MIMETYPE = "application/problem+json"
 # werkzeug headers worth keeping on an error response (flask-smorest drops them all)
 KEPT_HEADERS = {"allow", "www-authenticate", "retry-after"}
+WEBARGS_LOCATIONS = {"json", "query", "headers", "files", "form", "path", "cookies"}
 
 
 def request_language() -> str:
@@ -29,6 +34,7 @@ def request_language() -> str:
 def problem_response(
     status: int,
     code: str,
+    /,
     *,
     errors: dict[str, Any] | None = None,
     headers: dict[str, str] | None = None,
@@ -65,10 +71,29 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
 
 
+def decimal_string2properties(
+    converter: Any, field: ma.fields.Field, ret: dict[str, Any]
+) -> dict[str, Any]:
+    """Document `Decimal(as_string=True)` as the decimal string it is on the wire.
+
+    apispec calls it a number with `Decimal` bounds, which JSON renders as strings: an invalid
+    spec, and every answer would break it. (`converter` is apispec's, which binds the function.)
+    """
+    if isinstance(field, ma.fields.Decimal) and field.as_string:
+        ret.pop("minimum", None)
+        ret.pop("maximum", None)
+        return {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
+    return {}
+
+
 class Api(flask_smorest.Api):
     """Api that answers every HTTP error as a problem, keeping werkzeug's useful headers."""
 
     ERROR_SCHEMA = ProblemSchema
+
+    def _init_spec(self, *args: Any, **kwargs: Any) -> None:
+        super()._init_spec(*args, **kwargs)
+        self.ma_plugin.converter.add_attribute_function(decimal_string2properties)
 
     def _register_responses(self) -> None:
         """Document every error response as application/problem+json."""
@@ -86,24 +111,99 @@ class Api(flask_smorest.Api):
         """Render werkzeug and webargs errors as problems (Allow on 405 survives)."""
         status = error.code or 500
         code = HTTP_CODES.get(status, "bad_request")
-        headers = {
-            k: v for k, v in error.get_headers() if k.lower() in KEPT_HEADERS
-        }
+        headers = {k: v for k, v in error.get_headers() if k.lower() in KEPT_HEADERS}
         data = getattr(error, "data", None) or {}
         headers.update(data.get("headers") or {})
         errors = data.get("errors") or data.get("messages")
-        if isinstance(errors, dict) and set(errors) <= {"json", "query", "headers", "files",
-                                                         "form", "path", "cookies"}:
+        if isinstance(errors, dict) and set(errors) <= WEBARGS_LOCATIONS:
             # webargs nests by location; one location is the common case: flatten it
             errors = errors[next(iter(errors))] if len(errors) == 1 else errors
+        if isinstance(errors, list):
+            # a message about the whole body (invalid JSON): marshmallow's key for that
+            errors = {"_schema": errors}
         if status == 500:
             log.exception("unhandled error", exc_info=getattr(error, "original_exception", None))
         params = {"limit": request.max_content_length} if status == 413 else {}
         return problem_response(status, code, errors=errors, headers=headers, **params)
 
 
+NUL_MESSAGE = "NUL characters are not allowed."
+
+
+def nul_fields(data: Any, path: str = "") -> list[str]:
+    """The dotted paths of the strings in `data` that hold a NUL character."""
+    if isinstance(data, str):
+        return [path or "_schema"] if "\x00" in data else []
+    if isinstance(data, Mapping):
+        found = []
+        for key, value in data.items():
+            name = f"{path}.{key}" if path else str(key)
+            found += [name] if "\x00" in str(key) else nul_fields(value, name)
+        return found
+    if isinstance(data, list | tuple):
+        return [name for i, value in enumerate(data) for name in nul_fields(value, f"{path}.{i}")]
+    return []
+
+
+class Parser(FlaskParser):
+    """webargs' parser, refusing NUL characters anywhere in the input (422).
+
+    PostgreSQL cannot store them in text and raises on a query that merely compares with one.
+    """
+
+    def _load_location_data(self, *, schema: ma.Schema, req: Any, location: str) -> Any:
+        data = super()._load_location_data(schema=schema, req=req, location=location)
+        found = nul_fields(data)
+        if found:
+            raise ma.ValidationError({name: [NUL_MESSAGE] for name in found})
+        return data
+
+
 class Blueprint(flask_smorest.Blueprint):
     """flask-smorest Blueprint; every operation names its operationId with `doc`."""
+
+    ARGUMENTS_PARSER = Parser()
+
+    def _prepare_arguments_doc(
+        self,
+        doc: dict[str, Any],
+        doc_info: dict[str, Any],
+        *,
+        api: Any,
+        spec: Any,
+        **kwargs: Any,
+    ) -> dict[str, Any]:
+        """Document form fields beside files as one multipart/form-data body.
+
+        flask-smorest turns only the first body location into a requestBody and leaves the other
+        as an OpenAPI 2 `formData` parameter, which is not valid OpenAPI 3.
+        """
+        operation = doc_info.get("arguments")
+        if not operation or spec.openapi_version.major < 3:
+            return super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+        parts = [
+            param
+            for param in operation["parameters"]
+            if isinstance(param, dict) and param.get("in") in ("form", "files")
+        ]
+        if len(parts) < 2:
+            return super()._prepare_arguments_doc(doc, doc_info, api=api, spec=spec, **kwargs)
+        operation["parameters"] = [p for p in operation["parameters"] if p not in parts]
+        if not operation["parameters"]:
+            del operation["parameters"]
+        schemas = tuple(resolve_schema_cls(param["schema"]) for param in parts)
+        operation["requestBody"] = {
+            "required": any(param.get("required") for param in parts),
+            "content": {"multipart/form-data": {"schema": multipart_schema(schemas)}},
+        }
+        return deepupdate(doc, operation)
+
+
+@functools.cache
+def multipart_schema(parts: tuple[type[ma.Schema], ...]) -> type[ma.Schema]:
+    """One schema with the fields of every part (an `allOf` of closed objects is unsatisfiable)."""
+    name = "".join(part.__name__.removesuffix("Schema") for part in parts) + "Schema"
+    return type(name, parts, {"__doc__": "Form fields and files of one multipart body."})
 
 
 def register_error_handlers(app: Flask) -> None:

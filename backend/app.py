@@ -50,12 +50,24 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.auth.views import clients_blp
     from backend.complaints.views import blp as complaints_blp
     from backend.complaints.views import tracking_blp
+    from backend.reports.views import blp as reports_blp
+    from backend.sla.views import blp as sla_blp
 
     for blueprint in (
-        health.blp, auth_blp, clients_blp, agencies_blp, complaints_blp, tracking_blp
+        health.blp,
+        auth_blp,
+        clients_blp,
+        agencies_blp,
+        complaints_blp,
+        tracking_blp,
+        sla_blp,
+        reports_blp,
     ):
         api.register_blueprint(blueprint)
 
+    from backend.frontend import blp as frontend_blp
+
+    app.register_blueprint(frontend_blp)  # plain Flask: stays out of the API contract
     register_error_handlers(app)
 
     from backend.cli import register_commands

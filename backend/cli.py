@@ -5,10 +5,12 @@ from __future__ import annotations
 import sys
 
 import click
+import marshmallow as ma
 from flask import Flask
 from flask.cli import AppGroup
 
 from backend.agencies import service as agencies
+from backend.agencies.schemas import StaffCreateSchema
 from backend.auth.models import Role
 from backend.complaints import timeline
 from backend.errors import DomainError
@@ -29,11 +31,20 @@ def create_user(
     email: str, password: str, role: str, agency_code: str | None, full_name: str | None
 ) -> None:
     """Create an account; how an operator bootstraps a city's first admin."""
+    given = {
+        "email": email,
+        "password": password,
+        "role": role,
+        "agency_code": agency_code,
+        "full_name": full_name or email,
+    }
     try:
-        user = agencies.create_staff(
-            session=db.session, email=email, password=password, role=role,
-            agency_code=agency_code, full_name=full_name or email,
-        )
+        # the same rules as the createUser operation (valid e-mail, password length, ...)
+        data = StaffCreateSchema().load(given)
+    except ma.ValidationError as error:
+        raise click.ClickException(f"validation_failed: {error.messages}") from error
+    try:
+        user = agencies.create_staff(session=db.session, **data)
         db.session.commit()
     except DomainError as error:
         db.session.rollback()
@@ -45,7 +56,8 @@ def create_user(
 @demo_cli.command("load")
 def load_demo() -> None:
     """Load Cimahi's agencies, categories and demo accounts (once; later runs keep the data)."""
-    from backend.demo import DEMO_PASSWORD, demo_accounts, load_demo as load
+    from backend.demo import DEMO_PASSWORD, demo_accounts
+    from backend.demo import load_demo as load
 
     loaded = load(db.session)
     db.session.commit()
@@ -72,5 +84,7 @@ def verify_timeline(complaint_id: int | None) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the operator commands to the app's CLI."""
-    for group in (users_cli, demo_cli, timeline_cli):
+    from backend.scheduler import sla_cli
+
+    for group in (users_cli, demo_cli, timeline_cli, sla_cli):
         app.cli.add_command(group)

@@ -12,6 +12,7 @@ from sqlalchemy.orm import Session
 from backend.agencies import service as agencies
 from backend.agencies.models import Agency, Category, Kecamatan, Kelurahan
 from backend.auth.models import Role, User
+from backend.sla import service as sla
 
 DATA = Path(__file__).parent / "data" / "cimahi.json"
 DEMO_PASSWORD = "aduan-demo-2026"
@@ -43,7 +44,9 @@ def load_demo(session: Session, *, password_hash: str | None = None) -> bool:
     by_code: dict[str, Agency] = {}
     for item in city["agencies"]:
         agency = Agency(
-            code=item["code"], name=item["name"], short_name=item["short"],
+            code=item["code"],
+            name=item["name"],
+            short_name=item["short"],
             area_code=item.get("area"),
             is_complaint_team=item["code"] == "DISKOMINFOARPUS",
             is_inspectorate=item["code"] == "INSPEKTORAT",
@@ -61,16 +64,28 @@ def load_demo(session: Session, *, password_hash: str | None = None) -> bool:
         session.add(Category(code=item["code"], name=item["name"]))
         session.flush()
         if item.get("agency"):
-            agencies.set_route(session=session, category_code=item["code"],
-                               agency_code=item["agency"])
+            agencies.set_route(
+                session=session, category_code=item["code"], agency_code=item["agency"]
+            )
         for area, agency_code in (item.get("agency_by_area") or {}).items():
-            agencies.set_route(session=session, category_code=item["code"],
-                               agency_code=agency_code, kecamatan_code=area)
+            agencies.set_route(
+                session=session,
+                category_code=item["code"],
+                agency_code=agency_code,
+                kecamatan_code=area,
+            )
     for role, email, name, agency_code in DEMO_ACCOUNTS:
         agencies.create_staff(
-            session=session, email=email, password=DEMO_PASSWORD, full_name=name, role=role,
-            agency_code=agency_code, password_hash=password_hash,
+            session=session,
+            email=email,
+            password=DEMO_PASSWORD,
+            full_name=name,
+            role=role,
+            agency_code=agency_code,
+            password_hash=password_hash,
         )
+    # Cimahi counts working days on the West Java calendar (WIB)
+    sla.ensure_calendar(session=session)
     return True
 
 

@@ -44,6 +44,7 @@ class Ready(MethodView):
 
     @blp.doc(operationId="getReadiness")
     @blp.response(200, HealthSchema)
+    @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
     def get(self) -> dict[str, str]:
         """Readiness: the database answers a query."""
         try:

@@ -31,8 +31,16 @@ def main() -> int:
 
     flask = [str(BIN / "flask"), "--app", "backend.app"]
     web = subprocess.Popen(
-        [str(BIN / "gunicorn"), "--bind", f"{HOST}:{PORT}", "--workers", "2",
-         "--access-logfile", "-", "backend.app:create_app()"],
+        [
+            str(BIN / "gunicorn"),
+            "--bind",
+            f"{HOST}:{PORT}",
+            "--workers",
+            "2",
+            "--access-logfile",
+            "-",
+            "backend.app:create_app()",
+        ],
         cwd=ROOT,
     )
     children = [web]
@@ -46,8 +54,10 @@ def main() -> int:
     print(f"  Aplikasi / app:        http://{HOST}:{PORT}/")
     print(f"  API:                   http://{HOST}:{PORT}/api/v1")
     print(f"  Kontrak / contract:    http://{HOST}:{PORT}/api/v1/openapi.json")
-    print(f"  Basis data / database: {ROOT / 'var' / 'aduan.db'}"
-          f" ({'data demo dimuat' if loaded else 'data lama dipertahankan'})")
+    print(
+        f"  Basis data / database: {ROOT / 'var' / 'aduan.db'}"
+        f" ({'data demo dimuat' if loaded else 'data lama dipertahankan'})"
+    )
     print(f"  Surel / mail:          {ROOT / 'var' / 'mail'}")
     print(f"  Akun demo (kata sandi / password: {DEMO_PASSWORD}):")
     for role, email in accounts:

@@ -36,6 +36,21 @@ ROLE_EMAILS = {
 }
 
 
+def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
+    """Tests marked `postgres` (advisory locks, concurrent writers) run on PostgreSQL only.
+
+    Their SQLite variants are deselected rather than skipped: they do not exist there.
+    """
+    keep, drop = [], []
+    for item in items:
+        callspec = getattr(item, "callspec", None)
+        on_sqlite = callspec is not None and callspec.params.get("backend") == "sqlite"
+        (drop if item.get_closest_marker("postgres") and on_sqlite else keep).append(item)
+    if drop:
+        config.hook.pytest_deselected(items=drop)
+        items[:] = keep
+
+
 def database_url(backend: str, tmp: Path) -> str:
     """The URL of the test database of `backend`."""
     if backend == "postgresql":

@@ -36,10 +36,12 @@ def complaint_payload(**overrides: Any) -> dict[str, Any]:
     return body
 
 
-def file_complaint(client: FlaskClient, headers: dict[str, str] | None = None,
-                   **overrides: Any) -> dict[str, Any]:
+def file_complaint(
+    client: FlaskClient, headers: dict[str, str] | None = None, **overrides: Any
+) -> dict[str, Any]:
     """File a complaint and return its receipt."""
-    response = client.post("/api/v1/complaints", json=complaint_payload(**overrides),
-                           headers=headers or {})
+    response = client.post(
+        "/api/v1/complaints", json=complaint_payload(**overrides), headers=headers or {}
+    )
     assert response.status_code == 201, response.get_json()
     return response.get_json()

@@ -86,7 +86,9 @@ class StaffCreateSchema(ma.Schema):
     """A staff account created by an admin."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=200)
+    )
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     role = fields.String(required=True, validate=validate.OneOf(ROLES))
     agency_code = fields.String(load_default=None, allow_none=True)

@@ -106,11 +106,15 @@ def check_area(*, session: Session, kecamatan_code: str | None, kelurahan: str |
         return
     if session.get(Kecamatan, kecamatan_code) is None:
         raise ValidationFailed(errors={"kecamatan": [f"Unknown kecamatan {kecamatan_code!r}."]})
-    if kelurahan is not None and session.scalar(
-        select(Kelurahan.id).where(
-            Kelurahan.kecamatan_code == kecamatan_code, Kelurahan.name == kelurahan
+    if (
+        kelurahan is not None
+        and session.scalar(
+            select(Kelurahan.id).where(
+                Kelurahan.kecamatan_code == kecamatan_code, Kelurahan.name == kelurahan
+            )
         )
-    ) is None:
+        is None
+    ):
         raise ValidationFailed(
             errors={"kelurahan": [f"{kelurahan!r} is not in kecamatan {kecamatan_code}."]}
         )
@@ -118,9 +122,7 @@ def check_area(*, session: Session, kecamatan_code: str | None, kelurahan: str |
 
 def route(*, session: Session, category_id: int, kecamatan_code: str | None) -> int | None:
     """The agency for a category in an area: the area's own rule first, then the general one."""
-    rules = session.scalars(
-        select(RoutingRule).where(RoutingRule.category_id == category_id)
-    ).all()
+    rules = session.scalars(select(RoutingRule).where(RoutingRule.category_id == category_id)).all()
     by_area = {r.kecamatan_code: r.agency_id for r in rules}
     if kecamatan_code in by_area:
         return by_area[kecamatan_code]
@@ -150,7 +152,9 @@ def set_route(
         raise ValidationFailed(errors={"category_code": [f"Unknown category {category_code!r}."]})
     agency = agency_by_code(session=session, code=agency_code)
     if kecamatan_code is not None and session.get(Kecamatan, kecamatan_code) is None:
-        raise ValidationFailed(errors={"kecamatan_code": [f"Unknown kecamatan {kecamatan_code!r}."]})
+        raise ValidationFailed(
+            errors={"kecamatan_code": [f"Unknown kecamatan {kecamatan_code!r}."]}
+        )
     rule = session.scalar(
         select(RoutingRule).where(
             RoutingRule.category_id == category.id,
@@ -189,8 +193,14 @@ def create_staff(
     """A staff account bound to the agency named by code (the `users create` command too)."""
     agency_id = agency_by_code(session=session, code=agency_code).id if agency_code else None
     return auth_service.create_user(
-        session=session, email=email, password=password, full_name=full_name, role=role,
-        agency_id=agency_id, phone=phone, password_hash=password_hash,
+        session=session,
+        email=email,
+        password=password,
+        full_name=full_name,
+        role=role,
+        agency_id=agency_id,
+        phone=phone,
+        password_hash=password_hash,
     )
 
 
@@ -203,8 +213,13 @@ def update_staff(*, session: Session, user_id: int, changes: dict[str, Any]) -> 
 
 
 def list_staff(
-    *, session: Session, page: int, per_page: int, role: str | None = None,
-    agency_code: str | None = None, q: str | None = None,
+    *,
+    session: Session,
+    page: int,
+    per_page: int,
+    role: str | None = None,
+    agency_code: str | None = None,
+    q: str | None = None,
 ) -> Page:
     """Accounts, filtered by role, agency and text."""
     agency_id = agency_by_code(session=session, code=agency_code).id if agency_code else None
@@ -218,4 +233,3 @@ def agency_codes(*, session: Session, ids: set[int]) -> dict[int, str]:
     if not ids:
         return {}
     return dict(session.execute(select(Agency.id, Agency.code).where(Agency.id.in_(ids))).all())
-

@@ -10,13 +10,16 @@ from typing import Any
 from flask import Response, g
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_smorest.utils import deepupdate
+
 from backend.api_base import problem_response
-from backend.auth.service import is_revoked
 from backend.auth.principal import PUBLIC, Principal
+from backend.auth.service import claims_current, is_revoked
 from backend.errors import Forbidden
 from backend.extensions import db
 
 SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
+# API clients may also send the refresh token as `refresh_token` in the JSON body
+REFRESH_LOCATIONS = ["headers", "cookies", "json"]
 
 
 def init_jwt(jwt: JWTManager) -> None:
@@ -24,7 +27,9 @@ def init_jwt(jwt: JWTManager) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return is_revoked(session=db.session, jti=payload["jti"])
+        return is_revoked(session=db.session, jti=payload["jti"]) or not claims_current(
+            session=db.session, claims=payload
+        )
 
     @jwt.unauthorized_loader
     def _missing(reason: str) -> Response:
@@ -84,7 +89,9 @@ def authenticated(
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            found = verify_jwt_in_request(optional=optional, refresh=refresh)
+            found = verify_jwt_in_request(
+                optional=optional, refresh=refresh, locations=REFRESH_LOCATIONS if refresh else None
+            )
             principal = principal_from_claims(get_jwt()) if found else PUBLIC
             if found and not _allowed(principal, roles, scopes):
                 if principal.is_client:

@@ -15,7 +15,9 @@ class RegisterSchema(ma.Schema):
     """A citizen's self-registration."""
 
     email = fields.Email(required=True, validate=validate.Length(max=254))
-    password = fields.String(required=True, load_only=True, validate=validate.Length(min=8, max=200))
+    password = fields.String(
+        required=True, load_only=True, validate=validate.Length(min=8, max=200)
+    )
     full_name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     phone = fields.String(load_default=None, allow_none=True, validate=validate.Length(max=32))
 
@@ -87,7 +89,8 @@ class ApiClientCreateSchema(ma.Schema):
 
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
     scopes = fields.List(
-        fields.String(validate=validate.OneOf(SCOPES)), required=True,
+        fields.String(validate=validate.OneOf(SCOPES)),
+        required=True,
         validate=validate.Length(min=1),
     )
 

@@ -82,8 +82,12 @@ def register_citizen(
 ) -> User:
     """Self-registration: always the citizen role."""
     return create_user(
-        session=session, email=email, password=password, full_name=full_name,
-        role=Role.CITIZEN, phone=phone,
+        session=session,
+        email=email,
+        password=password,
+        full_name=full_name,
+        role=Role.CITIZEN,
+        phone=phone,
     )
 
 
@@ -110,8 +114,13 @@ def get_user(*, session: Session, user_id: int) -> User:
 
 
 def list_users(
-    *, session: Session, page: int, per_page: int, role: str | None = None,
-    agency_id: int | None = None, q: str | None = None,
+    *,
+    session: Session,
+    page: int,
+    per_page: int,
+    role: str | None = None,
+    agency_id: int | None = None,
+    q: str | None = None,
 ) -> Page:
     """Users, filtered by role, agency and name or e-mail."""
     query = select(User).order_by(User.id)
@@ -163,8 +172,7 @@ def create_api_client(
 
 def list_api_clients(*, session: Session, page: int, per_page: int) -> Page:
     """Every API client."""
-    return paginate(session, select(ApiClient).order_by(ApiClient.id), page=page,
-                    per_page=per_page)
+    return paginate(session, select(ApiClient).order_by(ApiClient.id), page=page, per_page=per_page)
 
 
 def deactivate_api_client(*, session: Session, client_pk: int) -> ApiClient:
@@ -179,8 +187,10 @@ def deactivate_api_client(*, session: Session, client_pk: int) -> ApiClient:
 def authenticate_client(*, session: Session, client_id: str, client_secret: str) -> ApiClient:
     """The active client with these credentials, or Unauthorized."""
     client = session.scalar(select(ApiClient).where(ApiClient.client_id == client_id))
-    if client is None or not client.is_active or not verify_secret(
-        client.secret_hash, client_secret
+    if (
+        client is None
+        or not client.is_active
+        or not verify_secret(client.secret_hash, client_secret)
     ):
         raise Unauthorized("invalid_credentials")
     return client
@@ -201,3 +211,24 @@ def revoke_token(*, session: Session, jti: str, expires_at: datetime) -> None:
 def is_revoked(*, session: Session, jti: str) -> bool:
     """Whether a token was revoked."""
     return session.get(RevokedToken, jti) is not None
+
+
+def claims_current(*, session: Session, claims: dict[str, Any]) -> bool:
+    """Whether a token still speaks for its holder.
+
+    A disabled account or API client, or a user whose role or agency changed, loses its
+    tokens at once rather than when they expire.
+    """
+    kind, _, ident = str(claims.get("sub", "")).partition(":")
+    if not ident.isdigit():
+        return False
+    if kind == "client":
+        client = session.get(ApiClient, int(ident))
+        return client is not None and client.is_active
+    user = session.get(User, int(ident))
+    return (
+        user is not None
+        and user.is_active
+        and user.role == claims.get("role")
+        and user.agency_id == claims.get("agency_id")
+    )

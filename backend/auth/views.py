@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from contextlib import suppress
 from datetime import UTC, datetime
 from typing import Any
 
@@ -40,7 +41,9 @@ from backend.extensions import db, limiter
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Akun dan token")
 clients_blp = Blueprint(
-    "api_clients", __name__, url_prefix="/api/v1/api-clients",
+    "api_clients",
+    __name__,
+    url_prefix="/api/v1/api-clients",
     description="Kredensial aplikasi pihak ketiga",
 )
 
@@ -142,10 +145,9 @@ class Logout(MethodView):
         _revoke_payload(get_jwt())
         refresh = data.get("refresh_token") or request.cookies.get("refresh_token_cookie")
         if refresh:
-            try:
+            # an unreadable refresh token cannot be used anyway
+            with suppress(PyJWTError):
                 _revoke_payload(decode_token(refresh, allow_expired=True))
-            except PyJWTError:
-                pass  # an unreadable refresh token cannot be used anyway
         db.session.commit()
         response = current_app.response_class(status=204)
         unset_jwt_cookies(response)

@@ -15,11 +15,18 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from backend.auth.models import Role
 from backend.auth.principal import Principal
 from backend.complaints.models import Attachment, Complaint, Visibility
 from backend.complaints.service import is_staff_of
 from backend.complaints.timeline import actor_of, append_event
-from backend.errors import Forbidden, NotFound, PayloadTooLarge, UnsupportedMediaType, ValidationFailed
+from backend.errors import (
+    Forbidden,
+    NotFound,
+    PayloadTooLarge,
+    UnsupportedMediaType,
+    ValidationFailed,
+)
 
 IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
 ALLOWED_TYPES = {**{k: k for k in IMAGE_TYPES}, "application/pdf": "application/pdf"}
@@ -64,7 +71,12 @@ def store_attachment(
     tracker: bool = False,
 ) -> Attachment:
     """Check, clean and store one file, and record it in the timeline."""
-    staff = not tracker and is_staff_of(principal, complaint)
+    # supervisors and admins read cases; they do not add to them
+    staff = (
+        not tracker
+        and is_staff_of(principal, complaint)
+        and not principal.has(Role.SUPERVISOR, Role.ADMIN)
+    )
     owner = principal.is_citizen and complaint.citizen_id == principal.id
     if not (staff or owner or tracker):
         raise Forbidden()
@@ -105,10 +117,18 @@ def store_attachment(
     session.add(attachment)
     session.flush()
     event = append_event(
-        session=session, complaint=complaint, kind="attachment", visibility=visibility,
-        data={"attachment_id": attachment.id, "filename": attachment.filename,
-              "content_type": mime, "size": attachment.size},
-        actor=actor_of(principal, tracker=tracker), at=at,
+        session=session,
+        complaint=complaint,
+        kind="attachment",
+        visibility=visibility,
+        data={
+            "attachment_id": attachment.id,
+            "filename": attachment.filename,
+            "content_type": mime,
+            "size": attachment.size,
+        },
+        actor=actor_of(principal, tracker=tracker),
+        at=at,
     )
     attachment.event_id = event.id
     return attachment
@@ -118,7 +138,9 @@ def list_attachments(
     *, session: Session, complaint: Complaint, include_internal: bool
 ) -> list[Attachment]:
     """A complaint's files; internal ones only for staff."""
-    query = select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id)
+    query = (
+        select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id)
+    )
     if not include_internal:
         query = query.where(Attachment.visibility == Visibility.PUBLIC)
     return list(session.scalars(query))
@@ -129,8 +151,10 @@ def get_attachment(
 ) -> Attachment:
     """One file of a complaint the caller may see."""
     attachment = session.get(Attachment, attachment_id)
-    if attachment is None or attachment.complaint_id != complaint.id or (
-        attachment.visibility == Visibility.INTERNAL and not include_internal
+    if (
+        attachment is None
+        or attachment.complaint_id != complaint.id
+        or (attachment.visibility == Visibility.INTERNAL and not include_internal)
     ):
         raise NotFound()
     return attachment

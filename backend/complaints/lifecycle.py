@@ -10,6 +10,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.agencies import service as agencies
+from backend.agencies.models import Agency
 from backend.auth.models import Role, User
 from backend.auth.principal import Principal
 from backend.complaints.models import Complaint, ComplaintEvent, Status
@@ -42,49 +43,79 @@ def _s(*statuses: Status) -> frozenset[str]:
 
 ACTIONS: dict[str, Action] = {
     "verify": Action(
-        _s(Status.SUBMITTED), Status.VERIFIED, frozenset({Role.VERIFIER}),
-        stops=(ClockKind.RESPONSE,), starts=(ClockKind.DECISION,),
+        _s(Status.SUBMITTED),
+        Status.VERIFIED,
+        frozenset({Role.VERIFIER}),
+        stops=(ClockKind.RESPONSE,),
+        starts=(ClockKind.DECISION,),
     ),
     "request_info": Action(
-        _s(Status.SUBMITTED), Status.INCOMPLETE, frozenset({Role.VERIFIER}),
-        reason_required=True, stops=(ClockKind.RESPONSE,), starts=(ClockKind.COMPLETION,),
+        _s(Status.SUBMITTED),
+        Status.INCOMPLETE,
+        frozenset({Role.VERIFIER}),
+        reason_required=True,
+        stops=(ClockKind.RESPONSE,),
+        starts=(ClockKind.COMPLETION,),
     ),
     "complete_info": Action(
-        _s(Status.INCOMPLETE), Status.SUBMITTED, frozenset({COMPLAINANT, Role.VERIFIER}),
+        _s(Status.INCOMPLETE),
+        Status.SUBMITTED,
+        frozenset({COMPLAINANT, Role.VERIFIER}),
         stops=(ClockKind.COMPLETION,),
     ),
     "reroute": Action(
-        _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS), None,
-        frozenset({Role.VERIFIER}), reason_required=True,
+        _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
+        None,
+        frozenset({Role.VERIFIER}),
+        reason_required=True,
     ),
     "assign": Action(
-        _s(Status.VERIFIED, Status.IN_PROGRESS), Status.IN_PROGRESS,
+        _s(Status.VERIFIED, Status.IN_PROGRESS),
+        Status.IN_PROGRESS,
         frozenset({Role.AGENCY_HEAD, Role.VERIFIER}),
     ),
     "start": Action(_s(Status.VERIFIED), Status.IN_PROGRESS, frozenset({AGENCY})),
     "decide": Action(
-        _s(Status.IN_PROGRESS), Status.DECIDED, frozenset({AGENCY}),
-        stops=(ClockKind.DECISION,), starts=(ClockKind.DELIVERY,), needs_delivery=None,
+        _s(Status.IN_PROGRESS),
+        Status.DECIDED,
+        frozenset({AGENCY}),
+        stops=(ClockKind.DECISION,),
+        starts=(ClockKind.DELIVERY,),
+        needs_delivery=None,
     ),
     "deliver": Action(
-        _s(Status.DECIDED), None, frozenset({AGENCY, Role.VERIFIER}),
-        stops=(ClockKind.DELIVERY,), needs_delivery=False,
+        _s(Status.DECIDED),
+        None,
+        frozenset({AGENCY, Role.VERIFIER}),
+        stops=(ClockKind.DELIVERY,),
+        needs_delivery=False,
     ),
     "close": Action(
-        _s(Status.DECIDED), Status.CLOSED, frozenset({COMPLAINANT, AGENCY, Role.VERIFIER}),
+        _s(Status.DECIDED),
+        Status.CLOSED,
+        frozenset({COMPLAINANT, AGENCY, Role.VERIFIER}),
         needs_delivery=True,
     ),
     "reopen": Action(
-        _s(Status.DECIDED), Status.IN_PROGRESS, frozenset({COMPLAINANT}),
-        reason_required=True, starts=(ClockKind.DECISION,), needs_delivery=True,
+        _s(Status.DECIDED),
+        Status.IN_PROGRESS,
+        frozenset({COMPLAINANT}),
+        reason_required=True,
+        starts=(ClockKind.DECISION,),
+        needs_delivery=True,
     ),
     "reject": Action(
-        _s(Status.SUBMITTED, Status.VERIFIED), Status.REJECTED, frozenset({Role.VERIFIER}),
-        reason_required=True, stops_all=True,
+        _s(Status.SUBMITTED, Status.VERIFIED),
+        Status.REJECTED,
+        frozenset({Role.VERIFIER}),
+        reason_required=True,
+        stops_all=True,
     ),
     "withdraw": Action(
         _s(Status.SUBMITTED, Status.INCOMPLETE, Status.VERIFIED, Status.IN_PROGRESS),
-        Status.WITHDRAWN, frozenset({COMPLAINANT, Role.VERIFIER}), reason_required=True,
+        Status.WITHDRAWN,
+        frozenset({COMPLAINANT, Role.VERIFIER}),
+        reason_required=True,
         stops_all=True,
     ),
 }
@@ -98,15 +129,19 @@ def may_act(principal: Principal, complaint: Complaint, action: Action, *, track
     """Whether the caller counts as one of the action's actors for this complaint."""
     if tracker or (principal.is_citizen and complaint.citizen_id == principal.id):
         return COMPLAINANT in action.actors
-    if principal.is_agency_staff and principal.agency_id == complaint.agency_id and (
-        complaint.verified_at is not None
+    if (
+        AGENCY in action.actors
+        and principal.is_agency_staff
+        and principal.agency_id == complaint.agency_id
+        and complaint.verified_at is not None
     ):
-        if AGENCY in action.actors:
-            return True
+        return True
     return principal.kind == "user" and principal.role in action.actors
 
 
-def allowed_actions(principal: Principal, complaint: Complaint, *, tracker: bool = False) -> list[str]:
+def allowed_actions(
+    principal: Principal, complaint: Complaint, *, tracker: bool = False
+) -> list[str]:
     """The actions this caller may take now (the front end shows these buttons)."""
     return [
         name
@@ -144,19 +179,31 @@ def transition(
     if complaint.status not in action.sources or not _delivery_ok(complaint, action):
         raise Conflict("invalid_transition", action=action_name, status=complaint.status)
     if action.reason_required and not (reason and reason.strip()):
-        raise ValidationFailed("reason_required", errors={"reason": ["Required."]},
-                               action=action_name)
+        raise ValidationFailed(
+            "reason_required", errors={"reason": ["Required."]}, action=action_name
+        )
     return _apply(
-        session=session, complaint=complaint, name=action_name, action=action, at=at,
-        reason=reason, data=data, actor=actor_of(principal, tracker=tracker),
+        session=session,
+        complaint=complaint,
+        name=action_name,
+        action=action,
+        at=at,
+        reason=reason,
+        data=data,
+        actor=actor_of(principal, tracker=tracker),
     )
 
 
 def deem_withdrawn(*, session: Session, complaint: Complaint, at: datetime) -> ComplaintEvent:
     """The citizen's completion window expired: the complaint is deemed withdrawn (44(5))."""
     return _apply(
-        session=session, complaint=complaint, name="deemed_withdrawn", action=DEEMED_WITHDRAWN,
-        at=at, reason="Dianggap dicabut (Pasal 44 ayat 5 UU 25/2009)", data={},
+        session=session,
+        complaint=complaint,
+        name="deemed_withdrawn",
+        action=DEEMED_WITHDRAWN,
+        at=at,
+        reason="Dianggap dicabut (Pasal 44 ayat 5 UU 25/2009)",
+        data={},
         actor={"actor_kind": "system", "actor_id": None, "actor_label": "Sistem"},
     )
 
@@ -185,16 +232,27 @@ def _apply(
         event_data["clocks_stopped"] = [c.kind for c in stopped]
     for kind in action.starts:
         clock = sla.start_clock(
-            session=session, complaint_id=complaint.id, agency_id=complaint.agency_id,
-            category_id=complaint.category_id, kind=kind, at=at,
+            session=session,
+            complaint_id=complaint.id,
+            agency_id=complaint.agency_id,
+            category_id=complaint.category_id,
+            kind=kind,
+            at=at,
         )
         event_data.setdefault("clocks_started", []).append(
             {"kind": kind, "due_at": clock.due_at.isoformat(), "cycle": clock.cycle}
         )
     return append_event(
-        session=session, complaint=complaint, kind="transition", action=name,
-        from_status=from_status, to_status=complaint.status, reason=reason, data=event_data,
-        actor=actor, at=at,
+        session=session,
+        complaint=complaint,
+        kind="transition",
+        action=name,
+        from_status=from_status,
+        to_status=complaint.status,
+        reason=reason,
+        data=event_data,
+        actor=actor,
+        at=at,
     )
 
 
@@ -212,10 +270,16 @@ def _effects(
     if name == "reroute":
         if not data.get("agency_code"):
             raise ValidationFailed(errors={"agency_code": ["Required."]})
-        old = complaint.agency_id
+        old = session.get(Agency, complaint.agency_id) if complaint.agency_id else None
         _reroute(session=session, complaint=complaint, agency_code=data["agency_code"])
         complaint.assigned_officer_id = None
-        return {"from_agency_id": old, "to_agency_id": complaint.agency_id}
+        # codes as well as ids: the timeline is read by people and must outlive renumbering
+        return {
+            "from_agency_id": old.id if old else None,
+            "from_agency": old.code if old else None,
+            "to_agency_id": complaint.agency_id,
+            "to_agency": data["agency_code"],
+        }
     if name == "assign":
         officer = session.get(User, data.get("officer_id") or 0)
         if (
@@ -239,7 +303,8 @@ def _effects(
         return {
             "decision": complaint.decision,
             "compensation_awarded": str(complaint.compensation_awarded)
-            if complaint.compensation_awarded is not None else None,
+            if complaint.compensation_awarded is not None
+            else None,
         }
     if name == "deliver":
         complaint.delivered_at = at

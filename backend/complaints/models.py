@@ -74,8 +74,15 @@ class Channel(StrEnum):
 
 
 ASSISTED_CHANNELS = frozenset(
-    {Channel.WALK_IN, Channel.TELEPHONE, Channel.LETTER, Channel.WHATSAPP, Channel.SMS,
-     Channel.EMAIL, Channel.COMPLAINT_BOX}
+    {
+        Channel.WALK_IN,
+        Channel.TELEPHONE,
+        Channel.LETTER,
+        Channel.WHATSAPP,
+        Channel.SMS,
+        Channel.EMAIL,
+        Channel.COMPLAINT_BOX,
+    }
 )
 
 

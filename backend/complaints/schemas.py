@@ -28,14 +28,17 @@ def _choices(enum: type) -> validate.OneOf:
 class ComplainantSchema(ma.Schema):
     """Who complains (Pasal 42(1), 42(3)): a person, a group or an organisation."""
 
-    kind = fields.String(load_default=ComplainantKind.PERSON.value, validate=_choices(ComplainantKind))
+    kind = fields.String(
+        load_default=ComplainantKind.PERSON.value, validate=_choices(ComplainantKind)
+    )
     name = fields.String(validate=validate.Length(min=1, max=200))
     email = fields.Email(allow_none=True, validate=validate.Length(max=254))
     phone = fields.String(allow_none=True, validate=validate.Length(max=32))
     address = fields.String(allow_none=True, validate=validate.Length(max=500))
     organisation = fields.String(allow_none=True, validate=validate.Length(max=200))
     representative_name = fields.String(
-        allow_none=True, validate=validate.Length(max=200),
+        allow_none=True,
+        validate=validate.Length(max=200),
         metadata={"description": "Holder of a power of attorney, if someone files for them"},
     )
     representative_basis = fields.String(allow_none=True, validate=validate.Length(max=300))
@@ -44,15 +47,19 @@ class ComplainantSchema(ma.Schema):
 class ComplaintCreateSchema(ma.Schema):
     """A complaint: the contents of Pasal 42(3) and how it reached the city."""
 
-    report_type = fields.String(load_default=ReportType.PENGADUAN.value, validate=_choices(ReportType))
+    report_type = fields.String(
+        load_default=ReportType.PENGADUAN.value, validate=_choices(ReportType)
+    )
     category = fields.String(required=True, validate=validate.Length(max=40))
     title = fields.String(required=True, validate=validate.Length(min=3, max=200))
     description = fields.String(
-        required=True, validate=validate.Length(min=10, max=10_000),
+        required=True,
+        validate=validate.Length(min=10, max=10_000),
         metadata={"description": "The service that failed the standard (uraian pelayanan)"},
     )
     loss_description = fields.String(
-        allow_none=True, validate=Text,
+        allow_none=True,
+        validate=Text,
         metadata={"description": "Material or immaterial loss (kerugian)"},
     )
     remedy_requested = fields.String(allow_none=True, validate=Text)
@@ -70,10 +77,12 @@ class ComplaintCreateSchema(ma.Schema):
     address = fields.String(allow_none=True, validate=Short)
     kecamatan = fields.String(allow_none=True, validate=validate.Length(max=20))
     kelurahan = fields.String(allow_none=True, validate=validate.Length(max=100))
-    latitude = fields.Decimal(allow_none=True, places=6, as_string=True,
-                              validate=validate.Range(-90, 90))
-    longitude = fields.Decimal(allow_none=True, places=6, as_string=True,
-                               validate=validate.Range(-180, 180))
+    latitude = fields.Decimal(
+        allow_none=True, places=6, as_string=True, validate=validate.Range(-90, 90)
+    )
+    longitude = fields.Decimal(
+        allow_none=True, places=6, as_string=True, validate=validate.Range(-180, 180)
+    )
     compensation_amount = fields.Decimal(
         allow_none=True, places=2, as_string=True, validate=validate.Range(0, 10**12)
     )
@@ -213,8 +222,10 @@ class ComplaintQuerySchema(ma.Schema):
     q = fields.String(validate=validate.Length(min=1, max=100))
     overdue = fields.Boolean()
     assigned_to_me = fields.Boolean()
-    sort = fields.String(load_default="-received_at",
-                         validate=validate.OneOf(["-received_at", "received_at", "deadline"]))
+    sort = fields.String(
+        load_default="-received_at",
+        validate=validate.OneOf(["-received_at", "received_at", "deadline"]),
+    )
 
 
 class PublicQuerySchema(ma.Schema):

@@ -5,22 +5,25 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import re
 import secrets
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select
+from sqlalchemy import Select, func, or_, select, update
 from sqlalchemy.orm import Session
+from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.agencies import service as agencies
+from backend.api_fields import WIB
 from backend.auth.models import Role, Scope, User
 from backend.auth.principal import Principal
 from backend.complaints.models import (
     ASSISTED_CHANNELS,
     Channel,
-    Complaint,
     ComplainantIdentity,
+    Complaint,
     ComplaintEvent,
     IdempotencyRecord,
     Privacy,
@@ -32,7 +35,9 @@ from backend.complaints.timeline import actor_of, append_event
 from backend.db import Page, paginate
 from backend.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from backend.notifications import service as outbox
+from backend.notifications.models import OutboxMessage, OutboxStatus
 from backend.sla import service as sla
+from backend.sla.calendar import CalendarHorizonError
 from backend.sla.models import ClockKind
 
 # Crockford base32 without look-alikes: codes are read out over the phone at walk-in desks
@@ -41,7 +46,13 @@ PRIVACY_ORDER = [Privacy.PUBLIC, Privacy.PRIVATE, Privacy.CONFIDENTIAL_IDENTITY,
 # Staff may type in an assisted complaint this long after it was really received
 MAX_BACKDATE = timedelta(days=30)
 IDENTITY_FIELDS = (
-    "kind", "name", "email", "phone", "address", "organisation", "representative_name",
+    "kind",
+    "name",
+    "email",
+    "phone",
+    "address",
+    "organisation",
+    "representative_name",
     "representative_basis",
 )
 
@@ -53,9 +64,10 @@ def new_tracking_code() -> str:
 
 
 def normalise_code(code: str) -> str:
-    """Codes are typed by people: ignore case, spaces and look-alike letters."""
-    code = code.strip().upper().replace(" ", "").translate(str.maketrans("OIL", "011"))
-    return code if code.startswith("ADU-") else code
+    """Codes are typed by people: ignore case, spaces, dashes and look-alike letters."""
+    chars = re.sub(r"[\s-]", "", code.upper())
+    chars = chars.removeprefix("ADU").translate(str.maketrans("OIL", "011"))
+    return f"ADU-{chars[:4]}-{chars[4:]}" if len(chars) == 8 else code.strip().upper()
 
 
 def pin_digest(key: str, code: str, pin: str) -> str:
@@ -95,13 +107,21 @@ def find_idempotent(
 
 
 def remember_idempotent(
-    *, session: Session, scope: str, key: str, fingerprint: str, complaint: Complaint,
+    *,
+    session: Session,
+    scope: str,
+    key: str,
+    fingerprint: str,
+    complaint: Complaint,
     response: dict[str, Any],
 ) -> None:
     """Keep the first result for replay (purged after a day, as it holds the PIN)."""
     session.add(
         IdempotencyRecord(
-            scope=scope, key=key, request_hash=fingerprint, complaint_id=complaint.id,
+            scope=scope,
+            key=key,
+            request_hash=fingerprint,
+            complaint_id=complaint.id,
             response=response,
         )
     )
@@ -109,7 +129,12 @@ def remember_idempotent(
 
 
 def create_complaint(
-    *, session: Session, principal: Principal, data: dict[str, Any], now: datetime, pin_key: str,
+    *,
+    session: Session,
+    principal: Principal,
+    data: dict[str, Any],
+    now: datetime,
+    pin_key: str,
     late_filing_days: int = 30,
 ) -> Receipt:
     """Take in a complaint (Pasal 42(3)), route it, start the response clock, queue the receipt."""
@@ -136,9 +161,15 @@ def create_complaint(
         session=session, kecamatan_code=data.get("kecamatan"), kelurahan=data.get("kelurahan")
     )
     identity = _identity(session=session, principal=principal, data=data)
-    late = bool(
-        data.get("service_date")
-        and (received_at.date() - data["service_date"]).days > late_filing_days
+    # days are counted on the city's calendar: a UTC date is a day behind before 07:00 WIB
+    received_day = received_at.astimezone(WIB).date()
+    if data.get("service_date") and data["service_date"] > received_day:
+        raise ValidationFailed(errors={"service_date": ["Later than the complaint's receipt."]})
+    late = data.get("service_date") is not None and _filed_late(
+        session=session,
+        service_date=data["service_date"],
+        received_day=received_day,
+        days=late_filing_days,
     )
     code = new_tracking_code()
     while session.scalar(select(Complaint.id).where(Complaint.tracking_code == code)):
@@ -175,7 +206,10 @@ def create_complaint(
         agency_id=agencies.route(
             session=session, category_id=category.id, kecamatan_code=data.get("kecamatan")
         ),
-        citizen_id=principal.id if principal.is_citizen else None,
+        # anonymous means no identity at all: not even the link to the citizen's account
+        citizen_id=principal.id
+        if principal.is_citizen and data["privacy"] != Privacy.ANONYMOUS
+        else None,
         api_client_id=principal.id if principal.is_client else None,
         received_by_id=principal.id if principal.is_staff else None,
         received_at=received_at,
@@ -198,12 +232,22 @@ def create_complaint(
         event_data["backdated"] = (now - received_at) > timedelta(minutes=5)
     actor = actor_of(principal)
     append_event(
-        session=session, complaint=complaint, kind="submitted", action="submit",
-        to_status=Status.SUBMITTED, data=event_data, actor=actor, at=now,
+        session=session,
+        complaint=complaint,
+        kind="submitted",
+        action="submit",
+        to_status=Status.SUBMITTED,
+        data=event_data,
+        actor=actor,
+        at=now,
     )
     sla.start_clock(
-        session=session, complaint_id=complaint.id, agency_id=complaint.agency_id,
-        category_id=category.id, kind=ClockKind.RESPONSE, at=received_at,
+        session=session,
+        complaint_id=complaint.id,
+        agency_id=complaint.agency_id,
+        category_id=category.id,
+        kind=ClockKind.RESPONSE,
+        at=received_at,
     )
     if identity and identity.get("email"):
         outbox.enqueue(
@@ -222,7 +266,25 @@ def create_complaint(
     return Receipt(complaint=complaint, pin=pin)
 
 
-def _identity(*, session: Session, principal: Principal, data: dict[str, Any]) -> dict[str, Any] | None:
+def _filed_late(*, session: Session, service_date: date, received_day: date, days: int) -> bool:
+    """Filed more than `days` after the service (Pasal 42(2)).
+
+    The filing deadline runs against the citizen, so it ends at the later of the calendar-day
+    and the working-day readings (LEGAL.md).
+    """
+    if (received_day - service_date).days <= days:
+        return False
+    start = datetime.combine(service_date, time(12), tzinfo=WIB)
+    try:
+        deadline = sla.get_calendar(session=session).later_of(start, days)
+    except CalendarHorizonError:
+        return True  # a service date before the calendar's first year is long past any reading
+    return received_day > deadline.due_date
+
+
+def _identity(
+    *, session: Session, principal: Principal, data: dict[str, Any]
+) -> dict[str, Any] | None:
     """The complainant's identity to store: none at all for anonymous complaints."""
     given = data.get("complainant") or {}
     if data["privacy"] == Privacy.ANONYMOUS:
@@ -287,14 +349,37 @@ def is_staff_of(principal: Principal, complaint: Complaint) -> bool:
 
 
 def list_complaints(
-    *, session: Session, principal: Principal, filters: dict[str, Any], page: int, per_page: int,
+    *,
+    session: Session,
+    principal: Principal,
+    filters: dict[str, Any],
+    page: int,
+    per_page: int,
     overdue_ids: Select[Any] | None = None,
 ) -> Page:
-    """The caller's complaints, filtered and sorted."""
+    """The caller's complaints, filtered and sorted.
+
+    `overdue=true` keeps complaints with an overdue clock, `false` those without; both use the
+    one rule of `SlaClock.overdue`. `sort=deadline` puts the nearest running deadline first.
+    """
     query = _filtered(session=session, query=visible_to(principal), filters=filters)
+    if overdue_ids is None and filters.get("overdue") is not None:
+        overdue_ids = sla.overdue_complaint_ids()
+        if not filters["overdue"]:
+            query = query.where(Complaint.id.not_in(overdue_ids))
+            overdue_ids = None
     if overdue_ids is not None:
         query = query.where(Complaint.id.in_(overdue_ids))
-    query = query.order_by(Complaint.received_at.desc(), Complaint.id.desc())
+    sort = filters.get("sort") or "-received_at"
+    if sort == "deadline":
+        next_due = sla.next_due_by_complaint()
+        query = query.outerjoin(next_due, next_due.c.complaint_id == Complaint.id).order_by(
+            next_due.c.next_due_at.is_(None), next_due.c.next_due_at, Complaint.id
+        )
+    elif sort == "received_at":
+        query = query.order_by(Complaint.received_at, Complaint.id)
+    else:
+        query = query.order_by(Complaint.received_at.desc(), Complaint.id.desc())
     return paginate(session, query, page=page, per_page=per_page)
 
 
@@ -320,12 +405,13 @@ def _filtered(*, session: Session, query: Select[Any], filters: dict[str, Any]) 
     if filters.get("assigned_to_me") is not None and filters.get("_principal_id"):
         query = query.where(Complaint.assigned_officer_id == filters["_principal_id"])
     if filters.get("q"):
-        like = f"%{filters['q'].lower()}%"
+        text = filters["q"].lower()
+        # autoescape: a "%" or "_" typed by a user is a character, not a wildcard
         query = query.where(
             or_(
-                func.lower(Complaint.title).like(like),
-                func.lower(Complaint.description).like(like),
-                Complaint.tracking_code == filters["q"].upper(),
+                func.lower(Complaint.title).contains(text, autoescape=True),
+                func.lower(Complaint.description).contains(text, autoescape=True),
+                Complaint.tracking_code == normalise_code(filters["q"]),
             )
         )
     return query
@@ -345,7 +431,13 @@ def list_public(*, session: Session, filters: dict[str, Any], page: int, per_pag
 
 
 def authenticate_tracking(
-    *, session: Session, code: str, pin: str, now: datetime, pin_key: str, max_failures: int,
+    *,
+    session: Session,
+    code: str,
+    pin: str,
+    now: datetime,
+    pin_key: str,
+    max_failures: int,
     lockout: timedelta,
 ) -> Complaint:
     """The complaint for a code and PIN. Wrong PINs count; too many lock the code for a while.
@@ -361,19 +453,45 @@ def authenticate_tracking(
         retry = int((complaint.pin_locked_until - now).total_seconds()) + 1
         raise TooManyAttempts(minutes=minutes, headers={"Retry-After": str(retry)})
     if not hmac.compare_digest(complaint.pin_hash, pin_digest(pin_key, code, pin)):
-        complaint.pin_failures += 1
-        if complaint.pin_failures >= max_failures:
-            complaint.pin_failures = 0
-            complaint.pin_locked_until = now + lockout
+        failures = _set_pin_state(session, complaint, pin_failures=_COMPLAINTS.c.pin_failures + 1)
+        if failures >= max_failures:
+            _set_pin_state(session, complaint, pin_failures=0, pin_locked_until=now + lockout)
         raise NotFound("tracking_failed")
     if complaint.pin_failures:
-        complaint.pin_failures = 0
+        _set_pin_state(session, complaint, pin_failures=0)
     return complaint
 
 
+_COMPLAINTS = Complaint.__table__
+
+
+def _set_pin_state(session: Session, complaint: Complaint, **values: Any) -> int:
+    """Change the PIN counters in one SQL statement and return the failure count.
+
+    Not through the ORM: a guessed PIN is not a change of the complaint, so it must not move
+    its version (the staff's ETag), and parallel guesses must each count.
+    """
+    failures: int = session.execute(
+        update(_COMPLAINTS)
+        .where(_COMPLAINTS.c.id == complaint.id)
+        .values(**values, updated_at=_COMPLAINTS.c.updated_at)
+        .returning(_COMPLAINTS.c.pin_failures)
+    ).scalar_one()
+    set_committed_value(complaint, "pin_failures", failures)
+    if "pin_locked_until" in values:
+        set_committed_value(complaint, "pin_locked_until", values["pin_locked_until"])
+    return failures
+
+
 def add_comment(
-    *, session: Session, principal: Principal, complaint: Complaint, body: str,
-    visibility: str, at: datetime, tracker: bool = False,
+    *,
+    session: Session,
+    principal: Principal,
+    complaint: Complaint,
+    body: str,
+    visibility: str,
+    at: datetime,
+    tracker: bool = False,
 ) -> ComplaintEvent:
     """An internal note (staff) or a public reply (staff, the complainant)."""
     staff = not tracker and is_staff_of(principal, complaint)
@@ -381,17 +499,27 @@ def add_comment(
         raise Forbidden()
     if not staff and not tracker and complaint.citizen_id != principal.id:
         raise Forbidden()
-    if principal.has(Role.SUPERVISOR) and not tracker:
-        raise Forbidden()  # supervisors read; they do not handle cases
+    if principal.has(Role.SUPERVISOR, Role.ADMIN) and not tracker:
+        raise Forbidden()  # supervisors and admins read; they do not handle cases
     return append_event(
-        session=session, complaint=complaint, kind="comment",
-        visibility=visibility, body=body, actor=actor_of(principal, tracker=tracker), at=at,
+        session=session,
+        complaint=complaint,
+        kind="comment",
+        visibility=visibility,
+        body=body,
+        actor=actor_of(principal, tracker=tracker),
+        at=at,
     )
 
 
 def change_privacy(
-    *, session: Session, principal: Principal, complaint: Complaint, privacy: str,
-    reason: str | None, at: datetime,
+    *,
+    session: Session,
+    principal: Principal,
+    complaint: Complaint,
+    privacy: str,
+    at: datetime,
+    reason: str | None = None,
 ) -> ComplaintEvent:
     """Staff may only make privacy stricter; the citizen who filed may change it either way.
 
@@ -409,15 +537,38 @@ def change_privacy(
         raise ValidationFailed("privacy_loosening")
     complaint.privacy = privacy
     if privacy == Privacy.ANONYMOUS and complaint.identity is not None:
+        email = (complaint.identity.email or "").lower()
+        # the address also sits in the outbox: pending mail is dropped, sent mail redacted
+        for message in (
+            session.scalars(
+                select(OutboxMessage).where(func.lower(OutboxMessage.recipient) == email)
+            )
+            if email
+            else ()
+        ):
+            if (message.data or {}).get("complaint_id") != complaint.id:
+                continue
+            if message.status == OutboxStatus.PENDING:
+                session.delete(message)
+            else:
+                message.recipient = "(dihapus)"
         session.delete(complaint.identity)
         complaint.identity = None
         complaint.show_name_publicly = False
+    if privacy == Privacy.ANONYMOUS:
+        complaint.citizen_id = None
     if privacy != Privacy.PUBLIC:
         complaint.show_name_publicly = False
     return append_event(
-        session=session, complaint=complaint, kind="privacy_changed", action="change_privacy",
-        visibility=Visibility.INTERNAL, reason=reason, data={"from": old, "to": privacy},
-        actor=actor_of(principal), at=at,
+        session=session,
+        complaint=complaint,
+        kind="privacy_changed",
+        action="change_privacy",
+        visibility=Visibility.INTERNAL,
+        reason=reason,
+        data={"from": old, "to": privacy},
+        actor=actor_of(principal),
+        at=at,
     )
 
 

@@ -18,14 +18,17 @@ GENESIS = "0" * 64
 
 
 def actor_of(principal: Principal, *, tracker: bool = False) -> dict[str, Any]:
-    """Who acted, as the timeline records it; a complainant is never named in events."""
-    if tracker:
-        return {"actor_kind": "complainant", "actor_id": None, "actor_label": "Pelapor"}
-    if principal.is_citizen:
-        return {"actor_kind": "complainant", "actor_id": principal.id, "actor_label": "Pelapor"}
-    if principal.is_client:
-        return {"actor_kind": "api_client", "actor_id": principal.id, "actor_label": principal.label}
-    if principal.kind == "user":
+    """Who acted, as the timeline records it; a complainant is never named in events.
+
+    Not even by account id: that would tie an anonymous complaint to a name.
+    """
+    if principal.is_client and not tracker:
+        return {
+            "actor_kind": "api_client",
+            "actor_id": principal.id,
+            "actor_label": principal.label,
+        }
+    if principal.is_staff and not tracker:
         return {"actor_kind": "staff", "actor_id": principal.id, "actor_label": principal.label}
     if principal.kind == "system":
         return {"actor_kind": "system", "actor_id": None, "actor_label": "Sistem"}
@@ -48,6 +51,7 @@ def _hashed_fields(event: ComplaintEvent) -> dict[str, Any]:
         "visibility": event.visibility,
         "actor_kind": event.actor_kind,
         "actor_id": event.actor_id,
+        "actor_label": event.actor_label,
         "reason": event.reason,
         "body": event.body,
         "data": event.data,

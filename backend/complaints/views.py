@@ -21,7 +21,6 @@ from backend.complaints.models import Complaint, Visibility
 from backend.complaints.schemas import (
     AttachmentSchema,
     CommentSchema,
-    ComplainantSchema,
     ComplaintCreateSchema,
     ComplaintListItemSchema,
     ComplaintQuerySchema,
@@ -49,7 +48,9 @@ from backend.sla import service as sla
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1", description="Pengaduan")
 tracking_blp = Blueprint(
-    "tracking", __name__, url_prefix="/api/v1/track",
+    "tracking",
+    __name__,
+    url_prefix="/api/v1/track",
     description="Lacak pengaduan dengan kode dan PIN (tanpa akun)",
 )
 
@@ -98,7 +99,9 @@ def _check_if_match(complaint: Complaint, headers: dict[str, Any]) -> None:
     given = headers.get("if_match")
     if not given:
         raise PreconditionRequired()
-    if given.strip() not in {complaint.etag, f"W/{complaint.etag}"}:
+    # RFC 9110 13.1.1: a list of tags or "*", compared strongly (a weak tag never matches)
+    tags = {tag.strip() for tag in given.split(",")}
+    if "*" not in tags and complaint.etag not in tags:
         raise PreconditionFailed(headers={"ETag": complaint.etag})
 
 
@@ -172,14 +175,22 @@ class Complaints(MethodView):
             if record is not None:
                 return _replay(record.response)
         receipt = service.create_complaint(
-            session=db.session, principal=principal, data=data, now=now_utc(),
-            pin_key=_pin_key(), late_filing_days=current_app.config["LATE_FILING_DAYS"],
+            session=db.session,
+            principal=principal,
+            data=data,
+            now=now_utc(),
+            pin_key=_pin_key(),
+            late_filing_days=current_app.config["LATE_FILING_DAYS"],
         )
         body = _receipt_body(receipt, principal)
         if key:
             service.remember_idempotent(
-                session=db.session, scope=scope, key=key, fingerprint=fingerprint,
-                complaint=receipt.complaint, response=body,
+                session=db.session,
+                scope=scope,
+                key=key,
+                fingerprint=fingerprint,
+                complaint=receipt.complaint,
+                response=body,
             )
         try:
             db.session.commit()
@@ -208,14 +219,17 @@ class Complaints(MethodView):
             session=db.session, principal=principal, filters=filters, **paging
         )
         categories, agencies = _codes()
+        ids = [c.id for c in page.items]
+        next_due = sla.next_due_of(session=db.session, complaint_ids=ids)
+        overdue = set(db.session.scalars(sla.overdue_complaint_ids(among=ids))) if ids else set()
         body = page_body(page)
         body["items"] = [
             Presented(
                 c,
                 category=categories.get(c.category_id),
                 agency=agencies.get(c.agency_id) if c.agency_id else None,
-                next_due_at=None,
-                overdue=False,
+                next_due_at=next_due.get(c.id),
+                overdue=c.id in overdue,
             )
             for c in page.items
         ]
@@ -261,8 +275,13 @@ class Transitions(MethodView):
         action = data.pop("action")
         reason = data.pop("reason", None)
         lifecycle.transition(
-            session=db.session, principal=principal, complaint=complaint, action_name=action,
-            reason=reason, data=data, at=now_utc(),
+            session=db.session,
+            principal=principal,
+            complaint=complaint,
+            action_name=action,
+            reason=reason,
+            data=data,
+            at=now_utc(),
         )
         _commit()
         return _respond(complaint, principal)
@@ -282,7 +301,8 @@ class Events(MethodView):
             session=db.session, principal=principal, complaint_id=complaint_id
         )
         return timeline.list_events(
-            session=db.session, complaint_id=complaint.id,
+            session=db.session,
+            complaint_id=complaint.id,
             include_internal=service.is_staff_of(principal, complaint),
         )
 
@@ -336,7 +356,7 @@ class Attachments(MethodView):
     """Evidence files."""
 
     @blp.doc(operationId="uploadComplaintAttachment")
-    @authenticated(Role.CITIZEN, Role.OFFICER, Role.AGENCY_HEAD, Role.VERIFIER, Role.ADMIN)
+    @authenticated(Role.CITIZEN, Role.OFFICER, Role.AGENCY_HEAD, Role.VERIFIER)
     @blp.arguments(UploadFormSchema, location="form")
     @blp.arguments(FileSchema, location="files")
     @blp.response(201, AttachmentSchema)
@@ -348,9 +368,13 @@ class Attachments(MethodView):
         )
         upload = files["file"]
         attachment = attachments.store_attachment(
-            session=db.session, principal=principal, complaint=complaint,
-            filename=upload.filename or "lampiran", stream=upload.stream,
-            upload_dir=current_app.config["UPLOAD_DIR"], visibility=form["visibility"],
+            session=db.session,
+            principal=principal,
+            complaint=complaint,
+            filename=upload.filename or "lampiran",
+            stream=upload.stream,
+            upload_dir=current_app.config["UPLOAD_DIR"],
+            visibility=form["visibility"],
             at=now_utc(),
         )
         _commit()
@@ -366,7 +390,8 @@ class Attachments(MethodView):
             session=db.session, principal=principal, complaint_id=complaint_id
         )
         return attachments.list_attachments(
-            session=db.session, complaint=complaint,
+            session=db.session,
+            complaint=complaint,
             include_internal=service.is_staff_of(principal, complaint),
         )
 
@@ -377,8 +402,14 @@ class AttachmentContent(MethodView):
 
     @blp.doc(
         operationId="downloadComplaintAttachment",
-        responses={"200": {"description": "The file", "content": {
-            "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}}}},
+        responses={
+            "200": {
+                "description": "The file",
+                "content": {
+                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                },
+            }
+        },
     )
     @authenticated(*READERS, scopes=(Scope.COMPLAINTS_READ_OWN,))
     def get(self, complaint_id: int, attachment_id: int) -> Any:
@@ -388,7 +419,9 @@ class AttachmentContent(MethodView):
             session=db.session, principal=principal, complaint_id=complaint_id
         )
         attachment = attachments.get_attachment(
-            session=db.session, complaint=complaint, attachment_id=attachment_id,
+            session=db.session,
+            complaint=complaint,
+            attachment_id=attachment_id,
             include_internal=service.is_staff_of(principal, complaint),
         )
         return _send(attachment)
@@ -398,8 +431,11 @@ def _send(attachment: Any) -> Any:
     """Serve stored bytes with headers that keep a browser from executing them."""
     path = f"{current_app.config['UPLOAD_DIR']}/{attachment.storage_key}"
     response = send_file(
-        path, mimetype=attachment.content_type, as_attachment=True,
-        download_name=attachment.filename, max_age=0,
+        path,
+        mimetype=attachment.content_type,
+        as_attachment=True,
+        download_name=attachment.filename,
+        max_age=0,
     )
     response.headers["X-Content-Type-Options"] = "nosniff"
     response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"
@@ -427,7 +463,8 @@ class PublicComplaints(MethodView):
                 category=categories.get(c.category_id),
                 agency=agencies.get(c.agency_id) if c.agency_id else None,
                 complainant_name=c.identity.name
-                if c.show_name_publicly and c.identity is not None else None,
+                if c.show_name_publicly and c.identity is not None
+                else None,
             )
             for c in page.items
         ]
@@ -442,8 +479,12 @@ def _tracked(data: dict[str, Any]) -> Complaint:
     config = current_app.config
     try:
         return service.authenticate_tracking(
-            session=db.session, code=data["code"], pin=data["pin"], now=now_utc(),
-            pin_key=_pin_key(), max_failures=config["TRACKING_MAX_FAILURES"],
+            session=db.session,
+            code=data["code"],
+            pin=data["pin"],
+            now=now_utc(),
+            pin_key=_pin_key(),
+            max_failures=config["TRACKING_MAX_FAILURES"],
             lockout=timedelta(minutes=config["TRACKING_LOCKOUT_MINUTES"]),
         )
     except DomainError:
@@ -503,13 +544,22 @@ class TrackReply(MethodView):
         complaint = _tracked(data)
         now = now_utc()
         service.add_comment(
-            session=db.session, principal=PUBLIC, complaint=complaint,
-            body=data["message"], visibility=Visibility.PUBLIC, at=now, tracker=True,
+            session=db.session,
+            principal=PUBLIC,
+            complaint=complaint,
+            body=data["message"],
+            visibility=Visibility.PUBLIC,
+            at=now,
+            tracker=True,
         )
         if data["complete_info"]:
             lifecycle.transition(
-                session=db.session, principal=PUBLIC, complaint=complaint,
-                action_name="complete_info", at=now, tracker=True,
+                session=db.session,
+                principal=PUBLIC,
+                complaint=complaint,
+                action_name="complete_info",
+                at=now,
+                tracker=True,
             )
         _commit()
         return tracked_body(complaint)
@@ -527,8 +577,13 @@ class TrackAction(MethodView):
         """Withdraw the complaint, accept the decision (close) or dispute it (reopen) / Aksi."""
         complaint = _tracked(data)
         lifecycle.transition(
-            session=db.session, principal=PUBLIC, complaint=complaint,
-            action_name=data["action"], reason=data.get("reason"), at=now_utc(), tracker=True,
+            session=db.session,
+            principal=PUBLIC,
+            complaint=complaint,
+            action_name=data["action"],
+            reason=data.get("reason"),
+            at=now_utc(),
+            tracker=True,
         )
         _commit()
         return tracked_body(complaint)
@@ -548,10 +603,15 @@ class TrackUpload(MethodView):
         complaint = _tracked(form)
         upload = files["file"]
         attachment = attachments.store_attachment(
-            session=db.session, principal=PUBLIC, complaint=complaint,
-            filename=upload.filename or "lampiran", stream=upload.stream,
-            upload_dir=current_app.config["UPLOAD_DIR"], visibility=Visibility.PUBLIC,
-            at=now_utc(), tracker=True,
+            session=db.session,
+            principal=PUBLIC,
+            complaint=complaint,
+            filename=upload.filename or "lampiran",
+            stream=upload.stream,
+            upload_dir=current_app.config["UPLOAD_DIR"],
+            visibility=Visibility.PUBLIC,
+            at=now_utc(),
+            tracker=True,
         )
         _commit()
         return attachment

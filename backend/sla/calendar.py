@@ -453,3 +453,8 @@ def _require_count(days: int) -> None:
         raise TypeError(f"a whole number of days is required, got {days!r}")
     if days < 0:
         raise ValueError(f"the number of days cannot be negative: {days}")
+
+
+def clear_calendar_cache() -> None:
+    """Forget the cached calendars (the daily refresh rebuilds them from fresh data)."""
+    _cached_calendar.cache_clear()

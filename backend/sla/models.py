@@ -6,7 +6,20 @@ from datetime import date, datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Date, ForeignKey, Index, Integer, String, Text, UniqueConstraint, text
+from sqlalchemy import (
+    Boolean,
+    ColumnElement,
+    Date,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+    and_,
+    text,
+)
+from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, now_utc
@@ -48,6 +61,8 @@ class Calendar(Base):
     first_year: Mapped[int] = mapped_column(Integer)
     last_year: Mapped[int] = mapped_column(Integer)
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # offices that work through cuti bersama leave the GOVERNMENT category out
+    include_cuti_bersama: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
 
 
@@ -117,7 +132,31 @@ class SlaClock(Base):
     stopped_at: Mapped[datetime | None]
     breached_at: Mapped[datetime | None]
     next_action_at: Mapped[datetime | None]
+    # highest escalation level fired for the current deadline version (0: none)
+    escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # days (in `unit`) still left when the clock was paused
+    remaining_days: Mapped[int | None] = mapped_column(Integer)
     explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+
+    @hybrid_method
+    def overdue_at(self, now: datetime) -> bool:
+        """The one "overdue" rule: a running clock whose deadline has passed at `now`."""
+        return self.state == ClockState.RUNNING and self.due_at < now
+
+    @overdue_at.inplace.expression
+    @classmethod
+    def _overdue_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return and_(cls.state == ClockState.RUNNING, cls.due_at < now)
+
+    @hybrid_property
+    def overdue(self) -> bool:
+        """Overdue now (see `overdue_at`); usable in queries as `SlaClock.overdue`."""
+        return self.overdue_at(now_utc())
+
+    @overdue.inplace.expression
+    @classmethod
+    def _overdue_expression(cls) -> ColumnElement[bool]:
+        return cls.overdue_at(now_utc())
 
 
 class SlaEscalation(Base):
@@ -135,4 +174,6 @@ class SlaEscalation(Base):
     fired_at: Mapped[datetime] = mapped_column(default=now_utc)
     target_role: Mapped[str] = mapped_column(String(20))
     target_agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
+    # the inspectorate step is listed in the Ombudsman report
+    for_ombudsman: Mapped[bool] = mapped_column(Boolean, default=False)
     note: Mapped[str | None] = mapped_column(Text)

@@ -19,8 +19,17 @@ def _count(app) -> int:
 
 def test_creates_a_staff_account_that_can_log_in(app, client):
     result = _create(
-        app, "--email", "Petugas.PUPR@Cimahikota.go.id", "--password", "rahasia-panjang-1",
-        "--role", "officer", "--agency", "DPUPR", "--name", "Ujang Petugas PUPR",
+        app,
+        "--email",
+        "Petugas.PUPR@Cimahikota.go.id",
+        "--password",
+        "rahasia-panjang-1",
+        "--role",
+        "officer",
+        "--agency",
+        "DPUPR",
+        "--name",
+        "Ujang Petugas PUPR",
     )
     assert result.exit_code == 0, result.output
     assert "created officer petugas.pupr@cimahikota.go.id" in result.output
@@ -41,8 +50,9 @@ def test_creates_a_staff_account_that_can_log_in(app, client):
 
 
 def test_creates_an_admin_without_agency(app):
-    result = _create(app, "--email", "admin2@cimahikota.go.id", "--password", "x" * 12,
-                     "--role", "admin")
+    result = _create(
+        app, "--email", "admin2@cimahikota.go.id", "--password", "x" * 12, "--role", "admin"
+    )
     assert result.exit_code == 0, result.output
     assert "created admin admin2@cimahikota.go.id" in result.output
 
@@ -55,6 +65,12 @@ def test_bad_input_gives_a_clear_error_and_creates_nothing(app):
         (["--role", "officer"], "agency"),
         (["--role", "agency_head"], "agency"),
     ]
+    short = _create(
+        app, "--email", "baru@cimahikota.go.id", "--password", "pendek", "--role", "admin"
+    )
+    assert short.exit_code != 0 and "password" in short.output
+    bad_email = _create(app, "--email", "bukan-surel", "--password", "x" * 12, "--role", "admin")
+    assert bad_email.exit_code != 0 and "email" in bad_email.output
     for extra, clue in cases:
         result = _create(app, "--email", "baru@cimahikota.go.id", "--password", "x" * 12, *extra)
         assert result.exit_code != 0, (extra, result.output)
@@ -65,8 +81,9 @@ def test_bad_input_gives_a_clear_error_and_creates_nothing(app):
 
 def test_duplicate_email_is_refused(app):
     before = _count(app)
-    result = _create(app, "--email", "ADMIN@demo.aduan.id", "--password", "x" * 12,
-                     "--role", "verifier")
+    result = _create(
+        app, "--email", "ADMIN@demo.aduan.id", "--password", "x" * 12, "--role", "verifier"
+    )
     assert result.exit_code != 0
     assert "email_taken" in result.output
     assert _count(app) == before

@@ -6,6 +6,7 @@ import re
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
+import time_machine
 from sqlalchemy import func, select
 
 from backend.complaints.models import Complaint, ComplaintEvent
@@ -100,7 +101,8 @@ def test_full_pasal_42_contents_are_kept(client, headers_for):
 @pytest.mark.parametrize("report_type", ["pengaduan", "aspirasi", "permintaan_informasi"])
 def test_complainant_kinds_and_report_types(client, headers_for, kind, report_type):
     receipt = file_complaint(
-        client, report_type=report_type,
+        client,
+        report_type=report_type,
         complainant={"kind": kind, "name": "PT Contoh" if kind == "organisation" else "Ani"},
     )
     body = get_complaint(client, headers_for("verifier"), receipt["id"])
@@ -116,7 +118,7 @@ def test_unknown_complainant_kind_is_refused(client, app):
 
 
 def test_late_filing_is_accepted_and_flagged(client, headers_for):
-    service_date = (date.today() - timedelta(days=45)).isoformat()
+    service_date = (date.today() - timedelta(days=60)).isoformat()
     receipt = file_complaint(client, service_date=service_date)
     assert receipt["late_filing"] is True
     body = get_complaint(client, headers_for("verifier"), receipt["id"])
@@ -138,10 +140,12 @@ def test_kelurahan_outside_its_kecamatan_is_refused(client, app):
 
 def test_unknown_kecamatan_and_category_are_refused(client, app):
     before = count_complaints(app)
-    assert_problem(client.post(URL, json=complaint_payload(kecamatan="CMH-XXX", kelurahan=None)),
-                   422, field="kecamatan")
-    assert_problem(client.post(URL, json=complaint_payload(category="NOPE")), 422,
-                   field="category")
+    assert_problem(
+        client.post(URL, json=complaint_payload(kecamatan="CMH-XXX", kelurahan=None)),
+        422,
+        field="kecamatan",
+    )
+    assert_problem(client.post(URL, json=complaint_payload(category="NOPE")), 422, field="category")
     assert count_complaints(app) == before
 
 
@@ -174,17 +178,20 @@ def test_citizen_filing_takes_the_account_name(client, headers_for):
 def test_bad_coordinates_and_compensation_change_nothing(client, app):
     before = count_complaints(app)
     assert_problem(client.post(URL, json=complaint_payload(latitude="91")), 422, field="latitude")
-    assert_problem(client.post(URL, json=complaint_payload(compensation_amount="-5")), 422,
-                   field="compensation_amount")
-    assert_problem(client.post(URL, json=complaint_payload(privacy="secret")), 422,
-                   field="privacy")
+    assert_problem(
+        client.post(URL, json=complaint_payload(compensation_amount="-5")),
+        422,
+        field="compensation_amount",
+    )
+    assert_problem(client.post(URL, json=complaint_payload(privacy="secret")), 422, field="privacy")
     assert count_complaints(app) == before
 
 
 def test_other_sources_are_recorded_by_staff_only(client, app, headers_for):
     before = count_complaints(app)
-    assert_problem(client.post(URL, json=complaint_payload(source="ombudsman")), 422,
-                   field="source")
+    assert_problem(
+        client.post(URL, json=complaint_payload(source="ombudsman")), 422, field="source"
+    )
     assert count_complaints(app) == before
     receipt = file_complaint(client, headers_for("verifier"), source="dprd", channel="letter")
     assert get_complaint(client, headers_for("verifier"), receipt["id"])["source"] == "dprd"
@@ -244,7 +251,8 @@ def test_future_receipt_time_is_refused(client, app, headers_for):
     before = count_complaints(app)
     future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
     response = client.post(
-        URL, json=complaint_payload(channel="walk_in", received_at=future),
+        URL,
+        json=complaint_payload(channel="walk_in", received_at=future),
         headers=headers_for("verifier"),
     )
     assert_problem(response, 422, field="received_at")
@@ -271,13 +279,25 @@ def test_receipt_has_code_pin_time_in_wib_channel_and_description(client):
     assert receipt["agency"] == "DISDUKCAPIL"
 
 
+def code_number(code: str) -> int:
+    """A tracking code read as the base-32 number it spells."""
+    number = 0
+    for ch in code.removeprefix("ADU-").replace("-", ""):
+        number = number * 32 + CODE_ALPHABET.index(ch)
+    return number
+
+
 def test_tracking_codes_are_not_sequential(client):
     receipts = [file_complaint(client, privacy="anonymous", complainant=None) for _ in range(5)]
     codes = [r["tracking_code"] for r in receipts]
     assert len(set(codes)) == len(codes)
-    for receipt in receipts:
-        assert CODE.match(receipt["tracking_code"])
-        assert str(receipt["id"]) not in receipt["tracking_code"].replace("-", "")
+    assert all(CODE.match(code) for code in codes)
+    # read as base-32 numbers, consecutive filings are far apart and unrelated to the row id
+    numbers = [code_number(code) for code in codes]
+    for receipt, number in zip(receipts, numbers, strict=True):
+        assert number != receipt["id"]
+    for a, b in zip(numbers, numbers[1:], strict=False):
+        assert abs(a - b) > 1000
 
 
 def test_pin_is_shown_once(client, headers_for):
@@ -321,3 +341,41 @@ def test_without_idempotency_key_each_post_files_a_complaint(client, app):
     b = client.post(URL, json=payload).get_json()
     assert a["tracking_code"] != b["tracking_code"]
     assert count_complaints(app) == before + 2
+
+
+def test_filing_deadline_is_the_later_of_calendar_and_working_days(client):
+    """LEGAL.md: a deadline against the citizen never ends before the later reading.
+
+    From Monday 7 September 2026, 30 calendar days end on 7 October and 30 working days on
+    Monday 19 October (no holidays in between); days are dates in Cimahi (WIB).
+    """
+    at = [
+        (datetime(2026, 10, 8, 2, 0, tzinfo=UTC), False),  # past the calendar-day reading
+        (datetime(2026, 10, 19, 16, 30, tzinfo=UTC), False),  # 23:30 WIB on the last day
+        (datetime(2026, 10, 19, 17, 30, tzinfo=UTC), True),  # 00:30 WIB on 20 October
+    ]
+    for now, late in at:
+        with time_machine.travel(now, tick=False):
+            receipt = file_complaint(client, service_date="2026-09-07")
+        assert receipt["late_filing"] is late, now
+
+
+def test_service_date_after_receipt_is_refused(client, app):
+    before = count_complaints(app)
+    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    assert_problem(
+        client.post(URL, json=complaint_payload(service_date=tomorrow)), 422, field="service_date"
+    )
+    assert count_complaints(app) == before
+
+
+def test_backdating_more_than_30_days_is_refused(client, app, headers_for):
+    before = count_complaints(app)
+    long_ago = (datetime.now(UTC) - timedelta(days=31)).isoformat()
+    response = client.post(
+        URL,
+        json=complaint_payload(channel="letter", received_at=long_ago),
+        headers=headers_for("verifier"),
+    )
+    assert_problem(response, 422, field="received_at")
+    assert count_complaints(app) == before

@@ -43,18 +43,31 @@ def test_every_operation_has_a_unique_camel_case_operation_id(spec):
     for method, path, operation in operations(spec):
         operation_id = operation.get("operationId")
         assert operation_id, f"{method} {path} has no operationId"
-        assert OPERATION_ID.match(operation_id), f"{method} {path}: {operation_id!r} is not camelCase"
-        assert operation_id not in ids, f"{operation_id!r} is used by {ids[operation_id]} and {path}"
-        ids[operation_id] = f"{method} {path}"
+        where = f"{method} {path}"
+        assert OPERATION_ID.match(operation_id), f"{where}: {operation_id!r} is not camelCase"
+        assert operation_id not in ids, f"{operation_id!r} is used by {ids.get(operation_id)}"
+        ids[operation_id] = where
 
 
 def test_core_operations_of_the_architecture_exist(spec):
     ids = {operation.get("operationId") for _, _, operation in operations(spec)}
     core = {
-        "createComplaint", "listComplaints", "getComplaint", "transitionComplaint",
-        "listComplaintEvents", "addComplaintComment", "uploadComplaintAttachment",
-        "trackComplaint", "replyToTrackedComplaint", "listAgencies", "listCategories",
-        "register", "login", "refreshToken", "logout", "getCurrentUser",
+        "createComplaint",
+        "listComplaints",
+        "getComplaint",
+        "transitionComplaint",
+        "listComplaintEvents",
+        "addComplaintComment",
+        "uploadComplaintAttachment",
+        "trackComplaint",
+        "replyToTrackedComplaint",
+        "listAgencies",
+        "listCategories",
+        "register",
+        "login",
+        "refreshToken",
+        "logout",
+        "getCurrentUser",
     }
     assert core <= ids, f"missing: {sorted(core - ids)}"
 

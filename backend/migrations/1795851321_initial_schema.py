@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1795850849
+Revision ID: 1795851321
 Revises: 
-Create Date: 2026-11-28 07:27:29.082845
+Create Date: 2026-11-28 07:35:21.208487
 
 """
 from typing import Sequence, Union
@@ -16,7 +16,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = '1795850849'
+revision: str = '1795851321'
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = ('default',)
 depends_on: Union[str, Sequence[str], None] = None
@@ -53,6 +53,7 @@ def upgrade() -> None:
     sa.Column('first_year', sa.Integer(), nullable=False),
     sa.Column('last_year', sa.Integer(), nullable=False),
     sa.Column('version', sa.Integer(), nullable=False),
+    sa.Column('include_cuti_bersama', sa.Boolean(), nullable=False),
     sa.Column('updated_at', backend.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('code', name=op.f('pk_calendars'))
     )
@@ -308,6 +309,8 @@ def upgrade() -> None:
     sa.Column('stopped_at', backend.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('breached_at', backend.db.types.UTCDateTime(timezone=True), nullable=True),
     sa.Column('next_action_at', backend.db.types.UTCDateTime(timezone=True), nullable=True),
+    sa.Column('escalation_level', sa.Integer(), nullable=False),
+    sa.Column('remaining_days', sa.Integer(), nullable=True),
     sa.Column('explanation', sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), 'postgresql'), nullable=False),
     sa.ForeignKeyConstraint(['agency_id'], ['agencies.id'], name=op.f('fk_sla_clocks_agency_id_agencies')),
     sa.ForeignKeyConstraint(['complaint_id'], ['complaints.id'], name=op.f('fk_sla_clocks_complaint_id_complaints')),
@@ -347,6 +350,7 @@ def upgrade() -> None:
     sa.Column('fired_at', backend.db.types.UTCDateTime(timezone=True), nullable=False),
     sa.Column('target_role', sa.String(length=20), nullable=False),
     sa.Column('target_agency_id', sa.Integer(), nullable=True),
+    sa.Column('for_ombudsman', sa.Boolean(), nullable=False),
     sa.Column('note', sa.Text(), nullable=True),
     sa.ForeignKeyConstraint(['clock_id'], ['sla_clocks.id'], name=op.f('fk_sla_escalations_clock_id_sla_clocks')),
     sa.ForeignKeyConstraint(['target_agency_id'], ['agencies.id'], name=op.f('fk_sla_escalations_target_agency_id_agencies')),

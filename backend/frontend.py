@@ -1,0 +1,64 @@
+"""The single-page front end: static files under /assets/, index.html on `/` and deep links.
+
+A plain Flask blueprint, not a flask-smorest one, so nothing here enters the API contract; the
+assets live under a prefix so that the API paths' `Allow` headers stay clean.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from flask import Blueprint, Response, send_from_directory
+
+FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+)
+# the SPA's deep links: each returns index.html and the router picks the view
+DEEP_LINKS = (
+    "/lapor",
+    "/tanda-terima",
+    "/lacak",
+    "/masuk",
+    "/daftar",
+    "/saya",
+    "/pengaduan/<int(min=1, max=2147483647):complaint_id>",
+    "/staf",
+    "/staf/input",
+    "/pengawasan",
+)
+
+blp = Blueprint("frontend", __name__)
+
+
+@blp.after_request
+def _harden(response: Response) -> Response:
+    """No inline script, no framing, no sniffing; revalidate so a deploy is seen at once."""
+    response.headers["Content-Security-Policy"] = CSP
+    response.headers["X-Content-Type-Options"] = "nosniff"
+    response.headers["Referrer-Policy"] = "same-origin"
+    response.headers.setdefault("Cache-Control", "no-cache")
+    return response
+
+
+@blp.get("/assets/<path:filename>")
+def asset(filename: str) -> Response:
+    """A static file of the front end (JS, CSS, message catalogues, vendored code)."""
+    response = send_from_directory(FRONTEND_DIR, filename, max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+def index(**_kwargs: object) -> Response:
+    """The shell page; the router renders the view named by the path."""
+    response = send_from_directory(FRONTEND_DIR, "index.html", max_age=0)
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+blp.add_url_rule("/", "index", index, methods=["GET"])
+for _rule in DEEP_LINKS:
+    blp.add_url_rule(
+        _rule, f"index_{_rule.strip('/').replace('/', '_').split('<')[0]}", index, methods=["GET"]
+    )

@@ -1,0 +1,76 @@
+"""Marshmallow schemas of the reports API."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from backend.api_fields import LocalDateTime
+
+STAFF_CLOCKS = ["response", "decision", "delivery"]
+
+
+class BreachQuerySchema(ma.Schema):
+    """Filters of listBreaches."""
+
+    agency = fields.String(validate=validate.Length(max=40))
+    clock = fields.String(validate=validate.OneOf(STAFF_CLOCKS))
+    level = fields.Integer(
+        validate=validate.Range(min=0, max=9),
+        metadata={
+            "description": "at least this escalation level (1 agency head ... 3 inspectorate)"
+        },
+    )
+    breached_from = fields.AwareDateTime()
+    breached_to = fields.AwareDateTime()
+    open = fields.Boolean(metadata={"description": "only clocks still running past their deadline"})
+    ombudsman = fields.Boolean(metadata={"description": "only breaches marked for the Ombudsman"})
+
+
+class BreachSchema(ma.Schema):
+    """A missed deadline and the sanction the law attaches to it (Pasal 54)."""
+
+    clock_id = fields.Integer(required=True)
+    complaint_id = fields.Integer(required=True)
+    tracking_code = fields.String(required=True)
+    agency = fields.String(allow_none=True)
+    clock = fields.String(required=True)
+    state = fields.String(required=True)
+    due_at = LocalDateTime(required=True)
+    breached_at = LocalDateTime(required=True)
+    stopped_at = LocalDateTime(allow_none=True)
+    overdue_seconds = fields.Integer(required=True)
+    escalation_level = fields.Integer(required=True)
+    consequence = fields.String(allow_none=True)
+
+
+class SummaryQuerySchema(ma.Schema):
+    """The period and agency of getBreachSummary."""
+
+    agency = fields.String(validate=validate.Length(max=40))
+    period_from = fields.AwareDateTime(metadata={"description": "clocks started from"})
+    period_to = fields.AwareDateTime(metadata={"description": "clocks started before"})
+
+
+class SummaryRowSchema(ma.Schema):
+    """Compliance of one agency with one clock."""
+
+    agency = fields.String(allow_none=True)
+    clock = fields.String(required=True)
+    open = fields.Integer(required=True)
+    overdue = fields.Integer(required=True)
+    breached = fields.Integer(required=True)
+    on_time = fields.Integer(required=True)
+    compliance_rate = fields.Float(allow_none=True)
+    finished = fields.Integer(required=True)
+    median_seconds = fields.Float(allow_none=True)
+    p90_seconds = fields.Float(allow_none=True)
+    consequence = fields.String(allow_none=True)
+
+
+class SummarySchema(ma.Schema):
+    """Compliance per agency and clock over a period."""
+
+    period_from = fields.AwareDateTime(allow_none=True)
+    period_to = fields.AwareDateTime(allow_none=True)
+    rows = fields.List(fields.Nested(SummaryRowSchema), required=True)

@@ -1,0 +1,192 @@
+"""Breaches and compliance: reads complaints and clocks. Plain functions; never commit."""
+
+from __future__ import annotations
+
+import statistics
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import ColumnElement, Float, cast, func, select
+from sqlalchemy.orm import Session
+
+from backend.agencies.models import Agency
+from backend.auth.models import Role
+from backend.auth.principal import Principal
+from backend.complaints.models import Complaint
+from backend.db import Page
+from backend.errors import Forbidden
+from backend.sla.models import ClockKind, ClockState, SlaClock, SlaEscalation
+
+# UU 25/2009 Pasal 54: what missing each deadline costs the officer responsible
+CONSEQUENCES = {
+    ClockKind.RESPONSE: "Pasal 54 ayat (3): sanksi penurunan gaji sebesar satu kali kenaikan "
+    "gaji berkala (tanggapan 14 hari, Pasal 44 ayat 3)",
+    ClockKind.DELIVERY: "Pasal 54 ayat (3): sanksi penurunan gaji sebesar satu kali kenaikan "
+    "gaji berkala (penyampaian keputusan 14 hari, Pasal 50 ayat 2)",
+    ClockKind.DECISION: "Pasal 54 ayat (7): sanksi pembebasan dari jabatan "
+    "(keputusan 60 hari, Pasal 50 ayat 1)",
+}
+STAFF_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION, ClockKind.DELIVERY)
+READERS = (Role.SUPERVISOR, Role.VERIFIER, Role.ADMIN, Role.AGENCY_HEAD)
+
+
+def consequence(kind: str) -> str | None:
+    """The Pasal 54 sanction for missing the deadline of clock `kind` (none for the citizen's)."""
+    return CONSEQUENCES.get(kind)  # type: ignore[call-overload]
+
+
+def _scoped_agency(principal: Principal, agency_id: int | None) -> int | None:
+    """An agency head sees only their own agency; the city-wide roles see any."""
+    if principal.has(Role.SUPERVISOR, Role.VERIFIER, Role.ADMIN):
+        return agency_id
+    if principal.has(Role.AGENCY_HEAD) and principal.agency_id is not None:
+        if agency_id is not None and agency_id != principal.agency_id:
+            raise Forbidden()
+        return principal.agency_id
+    raise Forbidden()
+
+
+def overdue_seconds(session: Session, now: datetime) -> ColumnElement[float]:
+    """How long a clock was (or is) past its deadline, in seconds, as SQL."""
+    end = func.coalesce(SlaClock.stopped_at, now)
+    if session.get_bind().dialect.name == "postgresql":
+        return cast(func.extract("epoch", end - SlaClock.due_at), Float)
+    return (func.julianday(end) - func.julianday(SlaClock.due_at)) * 86400.0
+
+
+@dataclass
+class BreachFilters:
+    """The filters of listBreaches."""
+
+    agency_id: int | None = None
+    kind: str | None = None
+    min_level: int | None = None
+    breached_from: datetime | None = None
+    breached_to: datetime | None = None
+    open_only: bool = False
+    ombudsman: bool | None = None
+
+
+def list_breaches(
+    *,
+    session: Session,
+    principal: Principal,
+    filters: BreachFilters,
+    now: datetime,
+    page: int,
+    per_page: int,
+) -> Page:
+    """Breached staff clocks, longest overdue first; each item is (clock, code, agency, secs)."""
+    agency_id = _scoped_agency(principal, filters.agency_id)
+    late = overdue_seconds(session, now).label("overdue_seconds")
+    query = (
+        select(SlaClock, Complaint.tracking_code, Agency.code, late)
+        .join(Complaint, Complaint.id == SlaClock.complaint_id)
+        .outerjoin(Agency, Agency.id == SlaClock.agency_id)
+        .where(SlaClock.breached_at.is_not(None), SlaClock.kind.in_(STAFF_CLOCKS))
+    )
+    if agency_id is not None:
+        query = query.where(SlaClock.agency_id == agency_id)
+    if filters.kind:
+        query = query.where(SlaClock.kind == filters.kind)
+    if filters.min_level is not None:
+        query = query.where(SlaClock.escalation_level >= filters.min_level)
+    if filters.breached_from:
+        query = query.where(SlaClock.breached_at >= filters.breached_from)
+    if filters.breached_to:
+        query = query.where(SlaClock.breached_at < filters.breached_to)
+    if filters.open_only:
+        query = query.where(SlaClock.overdue_at(now))
+    if filters.ombudsman:
+        query = query.where(
+            SlaClock.id.in_(
+                select(SlaEscalation.clock_id).where(SlaEscalation.for_ombudsman.is_(True))
+            )
+        )
+    query = query.order_by(late.desc(), SlaClock.id)
+    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
+    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
+    return Page(items=[tuple(row) for row in rows], page=page, per_page=per_page, total=total or 0)
+
+
+def _percentile(values: list[float], share: float) -> float | None:
+    """The `share` quantile (linear interpolation, like PostgreSQL's percentile_cont)."""
+    if not values:
+        return None
+    if len(values) == 1:
+        return values[0]
+    ordered = sorted(values)
+    position = share * (len(ordered) - 1)
+    low = int(position)
+    high = min(low + 1, len(ordered) - 1)
+    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+
+
+def breach_summary(
+    *,
+    session: Session,
+    principal: Principal,
+    now: datetime,
+    period_from: datetime | None,
+    period_to: datetime | None,
+    agency_id: int | None = None,
+) -> list[dict[str, Any]]:
+    """Per agency and clock: open, breached, compliance and time to finish (median, p90).
+
+    A clock counts in the period when it started in it. Compliance = clocks finished on time /
+    (finished on time + breached); still-running clocks within their deadline are not counted.
+    Durations are from start to stop of finished clocks (time to respond, to decide, ...).
+    """
+    agency_id = _scoped_agency(principal, agency_id)
+    query = select(
+        SlaClock.agency_id,
+        SlaClock.kind,
+        SlaClock.state,
+        SlaClock.started_at,
+        SlaClock.stopped_at,
+        SlaClock.due_at,
+        SlaClock.breached_at,
+    ).where(SlaClock.kind.in_(STAFF_CLOCKS))
+    if agency_id is not None:
+        query = query.where(SlaClock.agency_id == agency_id)
+    if period_from:
+        query = query.where(SlaClock.started_at >= period_from)
+    if period_to:
+        query = query.where(SlaClock.started_at < period_to)
+    codes = dict(session.execute(select(Agency.id, Agency.code)).all())
+    groups: dict[tuple[int | None, str], dict[str, Any]] = defaultdict(
+        lambda: {"open": 0, "overdue": 0, "breached": 0, "on_time": 0, "durations": []}
+    )
+    for agency, kind, state, started, stopped, due, breached in session.execute(query):
+        row = groups[(agency, kind)]
+        if state in (ClockState.RUNNING, ClockState.PAUSED):
+            row["open"] += 1
+        if state == ClockState.RUNNING and due < now:
+            row["overdue"] += 1
+        if breached is not None or (state == ClockState.RUNNING and due < now):
+            row["breached"] += 1
+        elif state == ClockState.STOPPED:
+            row["on_time"] += 1
+        if state == ClockState.STOPPED and stopped is not None:
+            row["durations"].append((stopped - started).total_seconds())
+    result = []
+    for (agency, kind), row in sorted(
+        groups.items(), key=lambda item: (str(item[0][0]), item[0][1])
+    ):
+        judged = row["on_time"] + row["breached"]
+        durations = row.pop("durations")
+        result.append(
+            {
+                "agency": codes.get(agency),
+                "clock": kind,
+                **row,
+                "compliance_rate": round(row["on_time"] / judged, 4) if judged else None,
+                "finished": len(durations),
+                "median_seconds": statistics.median(durations) if durations else None,
+                "p90_seconds": _percentile(durations, 0.9),
+                "consequence": consequence(kind),
+            }
+        )
+    return result

@@ -1,0 +1,244 @@
+"""Composition of the periodic jobs: the SLA sweep, outbox delivery and the holiday refresh.
+
+`flask sla scheduler` runs `run_scheduler` in its own process (never inside web workers). On
+PostgreSQL it first takes an advisory lock on a dedicated connection; a second copy waits as a
+standby until the lock is free. Every job is idempotent anyway (unique constraints, SKIP LOCKED).
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import click
+from flask import Flask, current_app
+from flask.cli import AppGroup
+
+from backend.complaints import jobs as complaint_jobs
+from backend.db import now_utc
+from backend.extensions import db
+from backend.notifications import service as outbox
+from backend.sla import jobs as sla_jobs
+from backend.sla import service as sla
+from backend.sla.calendar import clear_calendar_cache
+
+log = logging.getLogger(__name__)
+# "aduan-scheduler" as a 64-bit number: the key of the PostgreSQL advisory lock
+ADVISORY_LOCK_KEY = 0x616475616E5F7363
+SWEEP_SECONDS = 60
+DELIVERY_SECONDS = 30
+STANDBY_POLL_SECONDS = 15
+MISFIRE_GRACE_SECONDS = 3600
+
+
+@dataclass
+class SweepOutcome:
+    """A sweep and what the complaints job did with its expired clocks."""
+
+    report: sla_jobs.SweepReport
+    withdrawn: list[int]
+
+
+def sweep_once(now: datetime | None = None, batch_size: int = 500) -> SweepOutcome:
+    """One sweep now: drain due clocks, then deem withdrawn the complaints whose window expired.
+
+    The sla domain knows clocks, not statuses: it reports the expired completion clocks and the
+    complaints job acts on them (the arrow stays complaints -> sla).
+    """
+    now = now or now_utc()
+    session = db.session
+    report = sla_jobs.run_sweep(
+        session=session, now=now, commit=session.commit, batch_size=batch_size
+    )
+    withdrawn = complaint_jobs.withdraw_expired(
+        session=session, now=now, complaint_ids=[cid for _, cid in report.expired] or None
+    )
+    session.commit()
+    return SweepOutcome(report=report, withdrawn=withdrawn)
+
+
+def deliver_once(app: Flask, now: datetime | None = None) -> outbox.DeliveryResult:
+    """Send every due outbox message (SMTP when configured, else .eml files under MAIL_DIR)."""
+    session = db.session
+    return outbox.deliver_due(
+        session=session,
+        sender=outbox.sender_from_config(app.config),
+        mail_from=app.config["MAIL_FROM"],
+        now=now or now_utc(),
+        commit=session.commit,
+    )
+
+
+def refresh_holidays(now: datetime | None = None) -> list[str]:
+    """Rebuild every calendar from the holiday data and the overlay; returns warnings.
+
+    Drops the cached calendars so that a revised overlay or package is read afresh, and warns
+    when a calendar's last year is this year: deadlines will soon run past its horizon.
+    """
+    now = now or now_utc()
+    clear_calendar_cache()
+    warnings = []
+    for row in sla.list_calendars(session=db.session):
+        calendar = sla.get_calendar(session=db.session, code=row.code)
+        log.info("calendar %s v%s fingerprint %s", row.code, row.version, calendar.fingerprint())
+        if row.last_year <= now.year:
+            warnings.append(f"calendar {row.code} ends with {row.last_year}: extend it")
+    for warning in warnings:
+        log.warning(warning)
+    db.session.rollback()
+    return warnings
+
+
+def _scheduled_sweep() -> None:
+    outcome = sweep_once()
+    report = outcome.report
+    if report.clocks:
+        log.info(
+            "sweep: %d clocks, %d breached, %d escalations, %d e-mails, %d deemed withdrawn",
+            report.clocks,
+            report.breached,
+            report.escalations,
+            report.notifications,
+            len(outcome.withdrawn),
+        )
+
+
+def _in_context(app: Flask, job: Any) -> Any:
+    """`job` wrapped for the scheduler: in an app context, failures logged and rolled back."""
+
+    def run() -> None:
+        with app.app_context():
+            try:
+                job()
+            except Exception:
+                log.exception("scheduled job %s failed", getattr(job, "__name__", job))
+                db.session.rollback()
+
+    return run
+
+
+def build_scheduler(app: Flask) -> Any:
+    """The BlockingScheduler with the three jobs: coalesced, one instance each, late runs kept."""
+    from apscheduler.schedulers.blocking import BlockingScheduler
+
+    scheduler = BlockingScheduler(
+        timezone="UTC",
+        job_defaults={
+            "coalesce": True,
+            "max_instances": 1,
+            "misfire_grace_time": MISFIRE_GRACE_SECONDS,
+        },
+    )
+    scheduler.add_job(
+        _in_context(app, _scheduled_sweep),
+        "interval",
+        seconds=SWEEP_SECONDS,
+        id="sla_sweep",
+        name="SLA sweep",
+        next_run_time=now_utc(),
+    )
+    scheduler.add_job(
+        _in_context(app, lambda: deliver_once(app)),
+        "interval",
+        seconds=DELIVERY_SECONDS,
+        id="outbox_delivery",
+        name="outbox delivery",
+        next_run_time=now_utc(),
+    )
+    scheduler.add_job(
+        _in_context(app, refresh_holidays),
+        "cron",
+        hour=0,
+        minute=5,
+        timezone="Asia/Jakarta",
+        id="holiday_refresh",
+        name="holiday refresh",
+    )
+    return scheduler
+
+
+def hold_leadership(app: Flask, poll_seconds: float = STANDBY_POLL_SECONDS) -> Any:
+    """On PostgreSQL, block until this process holds the scheduler's advisory lock.
+
+    The lock lives on a dedicated connection that is kept open for the process's lifetime (the
+    caller keeps the returned connection); on SQLite there is one process anyway: None.
+    """
+    with app.app_context():
+        engine = db.engine
+    if engine.dialect.name != "postgresql":
+        return None
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.pool import NullPool
+
+    # not from the pool: closing this connection must end the session and free the lock
+    connection = create_engine(engine.url, poolclass=NullPool).connect()
+    announced = False
+    while True:
+        got = connection.execute(
+            text("SELECT pg_try_advisory_lock(:key)"), {"key": ADVISORY_LOCK_KEY}
+        ).scalar()
+        connection.commit()
+        if got:
+            log.info("scheduler: advisory lock taken, running the jobs")
+            return connection
+        if not announced:
+            log.info("scheduler: another scheduler holds the lock; waiting as a standby")
+            announced = True
+        time.sleep(poll_seconds)
+
+
+def run_scheduler(app: Flask) -> None:
+    """Run the scheduler in this process until interrupted."""
+    lock = hold_leadership(app)
+    try:
+        build_scheduler(app).start()
+    finally:
+        if lock is not None:
+            lock.close()
+
+
+sla_cli = AppGroup("sla", help="Legal clocks: sweep, outbox delivery, the scheduler.")
+
+
+@sla_cli.command("sweep")
+@click.option("--batch-size", default=500, show_default=True)
+def sweep_command(batch_size: int) -> None:
+    """Run one sweep now: breaches, escalations, deemed withdrawals."""
+    outcome = sweep_once(batch_size=batch_size)
+    report = outcome.report
+    click.echo(
+        f"swept {report.clocks} clocks in {report.batches} batches: {report.breached} breached, "
+        f"{report.escalations} escalations, {report.notifications} e-mails queued, "
+        f"{len(outcome.withdrawn)} deemed withdrawn"
+    )
+
+
+@sla_cli.command("deliver")
+def deliver_command() -> None:
+    """Send the due outbox messages now."""
+    result = deliver_once(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(
+        f"sent {len(result.sent)}, retrying {len(result.retried)}, failed {len(result.failed)}"
+    )
+
+
+@sla_cli.command("recalculate")
+@click.option("--calendar", "calendar_code", default=None)
+@click.option("--policy", "policy_code", default=None)
+def recalculate_command(calendar_code: str | None, policy_code: str | None) -> None:
+    """Recount open clocks after a calendar or policy change (finished clocks never change)."""
+    changed = sla.recalculate_open_clocks(
+        session=db.session, at=now_utc(), calendar_code=calendar_code, policy_code=policy_code
+    )
+    db.session.commit()
+    click.echo(f"{len(changed)} open clocks got a new deadline")
+
+
+@sla_cli.command("scheduler")
+def scheduler_command() -> None:
+    """Run the scheduler process (sweep every minute, delivery every 30 s, daily refresh)."""
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(message)s")
+    run_scheduler(current_app._get_current_object())  # type: ignore[attr-defined]

@@ -1,0 +1,167 @@
+"""Marshmallow schemas of the sla API."""
+
+from __future__ import annotations
+
+import marshmallow as ma
+from marshmallow import fields, validate
+
+from backend.api_fields import LocalDateTime
+from backend.sla.models import Unit
+
+UNITS = [unit.value for unit in Unit]
+OVERLAY_KINDS = ["closure", "regional_holiday", "working_day"]
+
+
+class DeadlineQuerySchema(ma.Schema):
+    """The question of computeDeadline."""
+
+    start = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
+    days = fields.Integer(required=True, validate=validate.Range(min=0, max=3650))
+    unit = fields.String(required=True, validate=validate.OneOf(UNITS))
+    calendar = fields.String(load_default="ID-JB", validate=validate.Length(min=1, max=40))
+
+
+class SkippedDaySchema(ma.Schema):
+    """A non-working day a deadline stepped over, and why."""
+
+    date = fields.Date(required=True)
+    reason = fields.String(required=True)
+    kind = fields.String(required=True)
+    estimated = fields.Boolean(required=True)
+
+
+class DeadlineSchema(ma.Schema):
+    """A computed deadline: the end of the local due day, and the days it skipped."""
+
+    start = fields.AwareDateTime(required=True)
+    day_zero = fields.Date(required=True)
+    days = fields.Integer(required=True)
+    unit = fields.String(required=True)
+    calendar = fields.String(required=True)
+    calendar_version = fields.Integer(required=True)
+    timezone = fields.String(required=True)
+    due_date = fields.Date(required=True)
+    due_at = fields.AwareDateTime(required=True, metadata={"description": "UTC"})
+    skipped = fields.List(fields.Nested(SkippedDaySchema), required=True)
+
+
+class CalendarSchema(ma.Schema):
+    """A regional working-day calendar."""
+
+    code = fields.String(required=True)
+    name = fields.String(required=True)
+    timezone = fields.String(required=True)
+    first_year = fields.Integer(required=True)
+    last_year = fields.Integer(required=True)
+    version = fields.Integer(required=True)
+    include_cuti_bersama = fields.Boolean(required=True)
+    updated_at = LocalDateTime()
+
+
+class CalendarCreateSchema(ma.Schema):
+    """A new regional calendar."""
+
+    code = fields.String(required=True, validate=validate.Regexp(r"^[A-Z0-9-]{2,40}$"))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    zone = fields.String(
+        load_default="WIB", metadata={"description": "WIB, WITA, WIT (or the IANA name)"}
+    )
+    first_year = fields.Integer(required=True)
+    last_year = fields.Integer(required=True)
+    include_cuti_bersama = fields.Boolean(load_default=True)
+
+
+class OverlaySchema(ma.Schema):
+    """An admin's change to the national calendar on one date."""
+
+    id = fields.Integer(dump_only=True)
+    day = fields.Date(required=True)
+    kind = fields.String(
+        required=True,
+        validate=validate.OneOf(OVERLAY_KINDS),
+        metadata={"description": "closure / regional_holiday: a day off; working_day: a moved day"},
+    )
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    created_at = LocalDateTime(dump_only=True)
+
+
+class PolicyCreateSchema(ma.Schema):
+    """A new version of an SLA policy."""
+
+    code = fields.String(required=True, validate=validate.Length(min=1, max=60))
+    name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    category = fields.String(
+        load_default=None, allow_none=True, metadata={"description": "category code; none: default"}
+    )
+    rules = fields.Dict(
+        keys=fields.String(),
+        values=fields.Dict(),
+        required=True,
+        metadata={
+            "description": 'per clock: {"response": {"days": 14, "unit": "working_day", '
+            '"ladder": [{"step": "warning", "level": 0, "offset": -3, "target": "officer"}]}}'
+        },
+    )
+
+
+class PolicySchema(ma.Schema):
+    """A version of an SLA policy."""
+
+    id = fields.Integer()
+    code = fields.String()
+    version = fields.Integer()
+    name = fields.String()
+    category_id = fields.Integer(allow_none=True)
+    rules = fields.Dict()
+    is_current = fields.Boolean()
+    created_at = LocalDateTime()
+
+
+class RecalculateSchema(ma.Schema):
+    """Which open clocks to recount."""
+
+    calendar = fields.String(load_default=None, allow_none=True)
+    policy = fields.String(load_default=None, allow_none=True)
+
+
+class RecalculatedSchema(ma.Schema):
+    """The outcome of a recalculation."""
+
+    changed = fields.Integer(required=True)
+    clock_ids = fields.List(fields.Integer(), required=True)
+
+
+class ClockStatusSchema(ma.Schema):
+    """A legal clock with its deadline, time left or overdue by, and its explanation."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    cycle = fields.Integer(required=True)
+    state = fields.String(required=True)
+    unit = fields.String(required=True)
+    days = fields.Integer(required=True)
+    started_at = LocalDateTime(required=True)
+    due_at = LocalDateTime(required=True, metadata={"description": "shown in WIB"})
+    due_date = fields.Date(required=True)
+    stopped_at = LocalDateTime(allow_none=True)
+    paused_at = LocalDateTime(allow_none=True)
+    breached_at = LocalDateTime(allow_none=True)
+    days_left_when_paused = fields.Integer(allow_none=True)
+    overdue = fields.Boolean(required=True)
+    seconds_left = fields.Integer(allow_none=True)
+    overdue_seconds = fields.Integer(allow_none=True)
+    escalation_level = fields.Integer(required=True)
+    deadline_version = fields.Integer(required=True)
+    calendar = fields.String(required=True)
+    calendar_version = fields.Integer(required=True)
+    explanation = fields.Dict(required=True)
+    consequence = fields.String(allow_none=True)
+
+
+class ComplaintSlaSchema(ma.Schema):
+    """A complaint's legal clocks."""
+
+    complaint_id = fields.Integer(required=True)
+    tracking_code = fields.String(required=True)
+    now = LocalDateTime(required=True)
+    clocks = fields.List(fields.Nested(ClockStatusSchema), required=True)

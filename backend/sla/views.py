@@ -1,0 +1,197 @@
+"""Deadlines, calendars and SLA policies."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from flask.views import MethodView
+
+from backend.agencies import service as agencies
+from backend.api_base import Blueprint
+from backend.auth.access import authenticated, current_principal
+from backend.auth.models import Role
+from backend.db import now_utc
+from backend.extensions import db
+from backend.sla import service
+from backend.sla.models import Calendar, CalendarOverlay, SlaPolicy
+from backend.sla.schemas import (
+    CalendarCreateSchema,
+    CalendarSchema,
+    DeadlineQuerySchema,
+    DeadlineSchema,
+    OverlaySchema,
+    PolicyCreateSchema,
+    PolicySchema,
+    RecalculatedSchema,
+    RecalculateSchema,
+)
+
+blp = Blueprint("sla", __name__, url_prefix="/api/v1/sla", description="Tenggat dan kalender kerja")
+
+CODE = "/calendars/<string(maxlength=40):code>"
+
+
+@blp.route("/deadline")
+class DeadlineQuery(MethodView):
+    """Deadlines on the working-day calendar."""
+
+    @blp.doc(operationId="computeDeadline")
+    @blp.arguments(DeadlineQuerySchema, location="query")
+    @blp.response(200, DeadlineSchema)
+    def get(self, query: dict[str, Any]) -> dict[str, Any]:
+        """Compute a deadline and the non-working days it skipped / Hitung tenggat.
+
+        The local date of `start` (in the calendar's zone) is day 0; the deadline is the end of
+        day N local time, answered in UTC. No login needed. Beyond the calendar's years: 422
+        `calendar_horizon`.
+        """
+        calendar = service.get_calendar(session=db.session, code=query["calendar"])
+        deadline = service.compute_deadline(
+            session=db.session,
+            start=query["start"],
+            days=query["days"],
+            unit=query["unit"],
+            code=query["calendar"],
+        )
+        return {
+            "start": query["start"],
+            "day_zero": deadline.day_zero,
+            "days": query["days"],
+            "unit": query["unit"],
+            "calendar": query["calendar"],
+            "calendar_version": int(calendar.version),
+            "timezone": calendar.zone.key,
+            "due_date": deadline.due_date,
+            "due_at": deadline.due_at,
+            "skipped": [
+                {"date": s.date, "reason": s.reason, "kind": s.kind, "estimated": s.estimated}
+                for s in deadline.skipped
+            ],
+        }
+
+
+@blp.route("/calendars")
+class Calendars(MethodView):
+    """The regional calendars."""
+
+    @blp.doc(operationId="listCalendars")
+    @blp.response(200, CalendarSchema(many=True))
+    def get(self) -> list[Calendar]:
+        """List the working-day calendars with their zones, years and versions / Kalender."""
+        return service.list_calendars(session=db.session)
+
+    @blp.doc(operationId="createCalendar")
+    @authenticated(Role.ADMIN)
+    @blp.arguments(CalendarCreateSchema)
+    @blp.response(201, CalendarSchema)
+    def post(self, data: dict[str, Any]) -> Calendar:
+        """Create a regional calendar in WIB, WITA or WIT (admin) / Tambah kalender wilayah.
+
+        Agencies whose calendar code names it count their clocks on it.
+        """
+        row = service.create_calendar(session=db.session, **data)
+        db.session.commit()
+        return row
+
+
+@blp.route(CODE + "/overlay")
+class Overlay(MethodView):
+    """A calendar's overlay: closures, regional holidays, moved days."""
+
+    @blp.doc(operationId="listCalendarOverlay")
+    @blp.response(200, OverlaySchema(many=True))
+    def get(self, code: str) -> list[CalendarOverlay]:
+        """List the admin's changes to the national calendar / Perubahan kalender."""
+        return service.list_overlay(session=db.session, code=code)
+
+    @blp.doc(operationId="addCalendarOverlay")
+    @authenticated(Role.ADMIN)
+    @blp.arguments(OverlaySchema)
+    @blp.response(201, OverlaySchema)
+    def post(self, data: dict[str, Any], code: str) -> CalendarOverlay:
+        """Add a closure or regional holiday, or make a moved day a working day (admin).
+
+        The calendar's version rises; open clocks keep their deadlines until recalculated.
+        """
+        entry = service.add_overlay(
+            session=db.session,
+            code=code,
+            day=data["day"],
+            kind=data["kind"],
+            name=data["name"],
+            user_id=current_principal().id,
+        )
+        db.session.commit()
+        return entry
+
+
+@blp.route(CODE + "/overlay/<int(min=1, max=2147483647):overlay_id>")
+class OverlayItem(MethodView):
+    """One overlay entry."""
+
+    @blp.doc(operationId="removeCalendarOverlay")
+    @authenticated(Role.ADMIN)
+    @blp.response(204)
+    def delete(self, code: str, overlay_id: int) -> None:
+        """Remove an overlay entry (admin); the calendar's version rises."""
+        service.remove_overlay(session=db.session, code=code, overlay_id=overlay_id)
+        db.session.commit()
+
+
+@blp.route("/policies")
+class Policies(MethodView):
+    """Versioned SLA policies per category."""
+
+    @blp.doc(operationId="listSlaPolicies")
+    @authenticated(Role.ADMIN, Role.SUPERVISOR, Role.VERIFIER)
+    @blp.response(200, PolicySchema(many=True))
+    def get(self) -> list[SlaPolicy]:
+        """List every version of every policy, newest first / Kebijakan SLA."""
+        return service.list_policies(session=db.session)
+
+    @blp.doc(operationId="createSlaPolicyVersion")
+    @authenticated(Role.ADMIN)
+    @blp.arguments(PolicyCreateSchema)
+    @blp.response(201, PolicySchema)
+    def post(self, data: dict[str, Any]) -> SlaPolicy:
+        """Create a new version of a policy (admin); it applies to clocks started from now on.
+
+        Running clocks keep their deadlines until `recalculateOpenClocks` is called.
+        """
+        category_id = None
+        if data.get("category"):
+            category_id = agencies.category_by_code(session=db.session, code=data["category"]).id
+        policy = service.create_policy_version(
+            session=db.session,
+            code=data["code"],
+            name=data["name"],
+            category_id=category_id,
+            rules=data["rules"],
+            user_id=current_principal().id,
+        )
+        db.session.commit()
+        return policy
+
+
+@blp.route("/recalculations")
+class Recalculations(MethodView):
+    """Recount open clocks."""
+
+    @blp.doc(operationId="recalculateOpenClocks")
+    @authenticated(Role.ADMIN)
+    @blp.arguments(RecalculateSchema)
+    @blp.response(200, RecalculatedSchema)
+    def post(self, data: dict[str, Any]) -> dict[str, Any]:
+        """Recount running clocks on the current calendar and policies (admin).
+
+        Stopped and expired clocks are never rewritten; each changed clock gets a new deadline
+        version, so its escalation ladder starts again.
+        """
+        changed = service.recalculate_open_clocks(
+            session=db.session,
+            at=now_utc(),
+            calendar_code=data.get("calendar"),
+            policy_code=data.get("policy"),
+        )
+        db.session.commit()
+        return {"changed": len(changed), "clock_ids": [clock.id for clock in changed]}

@@ -1,0 +1,100 @@
+// The citizen files a complaint step by step, then sees the receipt (tanda terima).
+import { call } from "../api.js";
+import { announce, choice, errorBox, field, formValues, h, showError } from "../dom.js";
+import { t } from "../i18n.js";
+import { navigate } from "../router.js";
+import { currentUser } from "../session.js";
+import { store } from "../store.js";
+import {
+  complaintBody, firstInvalid, identityFields, idempotencyKey, labelOf, loadLookups,
+  locationFields, privacyChoices, reportTypeAndCategory, whatHappened,
+} from "./complaint-fields.js";
+
+export default async function file(main) {
+  const { categories, areas } = await loadLookups();
+  const errors = errorBox();
+  const files = field({ label: t("file.attachments"), name: "attachments", type: "file", hint: t("file.attachments_hint"),
+    attrs: { multiple: true, accept: "image/jpeg,image/png,image/webp,application/pdf" } });
+  const steps = [
+    ["step.type", reportTypeAndCategory(categories)],
+    ["step.what", whatHappened()],
+    ["step.privacy", [privacyChoices()]],
+    ["step.identity", [h("p", { class: "hint" }, t("identity.why")), ...identityFields(currentUser() || {})]],
+    ["step.location", [h("p", { class: "hint" }, t("location.why")), ...locationFields(areas)]],
+    ["step.evidence", [files.wrap,
+      h("fieldset", {}, h("legend", {}, t("file.consent_title")),
+        choice({ type: "checkbox", name: "consent", value: "1", label: t("file.consent"), hint: t("file.consent_hint") }))]],
+  ];
+  const sections = steps.map(([key, content], i) => h("section", { class: "step", "data-step": i, "aria-labelledby": `step-h-${i}`, hidden: i > 0 },
+    h("h2", { id: `step-h-${i}`, tabindex: "-1" }, t(key)), content));
+  const progress = h("p", { class: "progress", "aria-live": "polite" });
+  const back = h("button", { type: "button", class: "secondary" }, t("form.back"));
+  const next = h("button", { type: "button" }, t("form.next"));
+  const submit = h("button", { type: "submit" }, t("file.submit"));
+  const form = h("form", { novalidate: true }, progress, errors, sections, h("div", { class: "actions" }, back, next, submit));
+  let current = 0;
+
+  const isAnonymous = () => (form.querySelector("input[name=privacy]:checked") || {}).value === "anonymous";
+  const visible = (i) => !(i === 3 && isAnonymous()); // no identity for anonymous filing
+
+  function show(i, focus = true) {
+    current = i;
+    sections.forEach((s, k) => { s.hidden = k !== i; });
+    const shown = steps.map((_, k) => k).filter(visible);
+    progress.textContent = t("file.progress", { n: shown.indexOf(i) + 1, total: shown.length });
+    back.hidden = i === 0;
+    next.hidden = i === steps.length - 1;
+    submit.hidden = i !== steps.length - 1;
+    if (focus) sections[i].querySelector("h2").focus();
+  }
+
+  function validStep() {
+    const bad = firstInvalid(sections[current]);
+    if (!bad) { errors.hidden = true; return true; }
+    showError(errors, { problem: { title: t("form.fix"), detail: labelOf(bad) } });
+    bad.focus();
+    return false;
+  }
+
+  next.addEventListener("click", () => {
+    if (!validStep()) return;
+    let i = current + 1;
+    while (!visible(i)) i += 1;
+    show(i);
+  });
+  back.addEventListener("click", () => {
+    let i = current - 1;
+    while (!visible(i)) i -= 1;
+    errors.hidden = true;
+    show(i);
+  });
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const values = formValues(form);
+    if (!values.consent) {
+      showError(errors, { problem: { title: t("form.fix"), detail: t("file.consent_required") } });
+      return;
+    }
+    submit.disabled = true;
+    try {
+      const { data } = await call("createComplaint", { body: complaintBody(values), headers: { "Idempotency-Key": idempotencyKey() } });
+      const failed = [];
+      for (const f of files.input.files) {
+        try { await call("uploadTrackedAttachment", { form: { code: data.tracking_code, pin: data.pin, file: f } }); }
+        catch { failed.push(f.name); }
+      }
+      const category = categories.find((c) => c.code === data.category);
+      store.receipt = { ...data, categoryName: category && category.name, failedUploads: failed };
+      announce(t("receipt.announce"));
+      await navigate("/tanda-terima");
+    } catch (error) {
+      showError(errors, error);
+    } finally {
+      submit.disabled = false;
+    }
+  });
+
+  main.append(h("h1", {}, t("file.heading")), h("p", {}, t("file.intro")), form);
+  show(0, false);
+}

@@ -1,0 +1,44 @@
+// Labels of values that come from the API (statuses, actions, clocks): catalogue or raw value.
+import { h, tableWrap } from "../dom.js";
+import { daysLeft, formatDateTime, t, tOr } from "../i18n.js";
+
+export const label = (group, value) => (value ? tOr(`${group}.${value}`, value) : "–");
+
+/** A table of legal clocks: kind, state, deadline in WIB, days left, explanation. */
+export function clocksTable(clocks) {
+  if (!clocks || !clocks.length) return h("p", {}, t("clocks.none"));
+  return tableWrap(h("table", {},
+    h("caption", {}, t("clocks.caption")),
+    h("thead", {}, h("tr", {}, ["clocks.kind", "clocks.state", "clocks.due", "clocks.left"].map((k) => h("th", { scope: "col" }, t(k))))),
+    h("tbody", {}, clocks.map((c) => {
+      const running = !c.stopped_at && c.state !== "stopped";
+      const left = c.due_at ? daysLeft(c.due_at) : null;
+      let leftText = "–";
+      if (running && left !== null) leftText = left >= 0 ? t("clocks.days_left", { n: left }) : t("clocks.days_over", { n: -left });
+      return h("tr", {},
+        h("td", {}, h("strong", {}, label("clock", c.kind)), h("br"),
+          h("span", { class: "hint" }, t("clocks.explain", { days: c.days ?? "", unit: label("unit", c.unit) }), " ", tOr(`clockhelp.${c.kind}`, ""))),
+        h("td", {}, label("clockstate", c.state), c.breached_at ? [" ", h("span", { class: "badge overdue" }, t("queue.overdue"))] : null),
+        h("td", {}, formatDateTime(c.due_at)),
+        h("td", {}, leftText));
+    }))));
+}
+
+/** The timeline, oldest first. */
+export function timelineList(events) {
+  if (!events || !events.length) return h("p", {}, t("timeline.none"));
+  return h("ol", { class: "timeline" }, events.map((e) => h("li", {},
+    h("strong", {}, formatDateTime(e.occurred_at)), " — ",
+    e.action ? label("action", e.action) : label("event", e.kind),
+    e.to_status ? ` → ${label("status", e.to_status)}` : "",
+    e.actor_label ? ` (${e.actor_label})` : "",
+    e.reason ? h("div", {}, `${t("timeline.reason")}: `, e.reason) : null,
+    e.body ? h("div", {}, e.body) : null,
+    e.data && e.data.decision ? h("div", {}, `${t("timeline.decision")}: `, e.data.decision) : null)));
+}
+
+/** A definition list of [label, value] pairs, skipping empty values. */
+export function facts(pairs) {
+  return h("dl", { class: "facts" }, pairs.filter(([, v]) => v !== undefined && v !== null && v !== "")
+    .map(([k, v]) => [h("dt", {}, k), h("dd", {}, v)]));
+}

@@ -1,0 +1,104 @@
+// Follow a complaint with code and PIN: status, deadlines in WIB, timeline; reply, evidence, act.
+import { call } from "../api.js";
+import { announce, choice, errorBox, field, fill, formValues, h, showError } from "../dom.js";
+import { t } from "../i18n.js";
+import { store } from "../store.js";
+import { actionPanel } from "./confirm.js";
+import { clocksTable, facts, label, timelineList } from "./labels.js";
+
+const CITIZEN_ACTIONS = ["close", "reopen", "withdraw"];
+
+export default function track(main, { query }) {
+  const errors = errorBox();
+  const code = field({ label: t("track.code"), name: "code", required: true, value: query.get("kode") || (store.tracking && store.tracking.code), attrs: { autocomplete: "off", minlength: 4, maxlength: 20 } });
+  const pin = field({ label: t("track.pin"), name: "pin", type: "password", required: true, hint: t("track.pin_hint"), attrs: { inputmode: "numeric", pattern: "\\d{6}", autocomplete: "off", maxlength: 6 } });
+  const result = h("div", { "aria-live": "polite" });
+  const form = h("form", { novalidate: true }, errors, code.wrap, pin.wrap, h("button", { type: "submit" }, t("track.submit")));
+  main.append(h("h1", {}, t("track.heading")), h("p", {}, t("track.intro")), form, result);
+
+  async function load(creds) {
+    const { data } = await call("trackComplaint", { body: creds });
+    store.tracking = creds;
+    draw(data, creds);
+  }
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    const creds = { code: code.input.value.trim(), pin: pin.input.value.trim() };
+    if (!creds.code || !/^\d{6}$/.test(creds.pin)) {
+      showError(errors, { problem: { title: t("form.fix"), detail: t("track.pin_hint") } });
+      return;
+    }
+    try { errors.hidden = true; await load(creds); result.querySelector("h2").focus(); } catch (error) { showError(errors, error); }
+  });
+
+  function draw(c, creds) {
+    const actions = (c.allowed_actions || []).filter((a) => CITIZEN_ACTIONS.includes(a));
+    const incomplete = (c.allowed_actions || []).includes("complete_info");
+    fill(result, 
+      h("h2", { tabindex: "-1" }, t("track.result", { code: c.tracking_code })),
+      facts([
+        [t("complaint.status"), h("strong", { "data-testid": "status" }, label("status", c.status))],
+        [t("complaint.title"), c.title],
+        [t("complaint.description"), c.description],
+        [t("complaint.category"), c.category],
+        [t("complaint.agency"), c.agency],
+        [t("complaint.decision"), c.decision ? h("span", { "data-testid": "decision" }, c.decision) : null],
+      ]),
+      incomplete ? h("p", { class: "warning" }, t("track.incomplete_notice")) : null,
+      h("h3", {}, t("clocks.heading")), clocksTable(c.clocks),
+      h("h3", {}, t("timeline.heading")), timelineList(c.timeline),
+      h("h3", {}, t("attachments.heading")),
+      c.attachments && c.attachments.length ? h("ul", {}, c.attachments.map((a) => h("li", {}, a.filename))) : h("p", {}, t("attachments.none")),
+      replyForm(creds, incomplete),
+      uploadForm(creds),
+      actions.length ? h("section", { "aria-labelledby": "track-actions" }, h("h3", { id: "track-actions" }, t("track.actions")),
+        actions.map((a) => actionPanel({
+          title: label("action", a), danger: a === "withdraw", testid: `track-${a}`,
+          fields: [field({ label: t("action.reason"), name: "reason", type: "textarea", required: a !== "close", hint: t(`track.help.${a}`) }).wrap],
+          run: async (f) => {
+            const { data } = await call("actOnTrackedComplaint", { body: { ...creds, action: a, reason: formValues(f).reason } });
+            announce(t("action.done"));
+            draw(data, creds);
+            result.querySelector("h2").focus();
+          },
+        }))) : null,
+    );
+  }
+
+  function replyForm(creds, incomplete) {
+    const errs = errorBox();
+    const message = field({ label: incomplete ? t("track.complete_message") : t("track.message"), name: "message", type: "textarea", required: true });
+    const complete = incomplete ? choice({ type: "checkbox", name: "complete_info", value: "1", label: t("track.complete_info"), hint: t("track.complete_info_hint"), checked: true }) : null;
+    const f = h("form", { novalidate: true }, errs, message.wrap, complete, h("button", { type: "submit" }, t("track.send")));
+    f.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const v = formValues(f);
+      if (!v.message) { showError(errs, { problem: { title: t("form.fix"), detail: t("track.message") } }); return; }
+      try {
+        const { data } = await call("replyToTrackedComplaint", { body: { ...creds, message: v.message, complete_info: Boolean(v.complete_info) } });
+        announce(t("track.sent"));
+        draw(data, creds);
+        result.querySelector("h2").focus();
+      } catch (error) { showError(errs, error); }
+    });
+    return h("section", { "aria-labelledby": "track-reply" }, h("h3", { id: "track-reply" }, incomplete ? t("track.complete_heading") : t("track.reply_heading")), f);
+  }
+
+  function uploadForm(creds) {
+    const errs = errorBox();
+    const input = field({ label: t("file.attachments"), name: "file", type: "file", required: true, hint: t("file.attachments_hint"), attrs: { accept: "image/jpeg,image/png,image/webp,application/pdf" } });
+    const f = h("form", { novalidate: true }, errs, input.wrap, h("button", { type: "submit" }, t("track.upload")));
+    f.addEventListener("submit", async (event) => {
+      event.preventDefault();
+      const picked = input.input.files[0];
+      if (!picked) { showError(errs, { problem: { title: t("form.fix"), detail: t("file.attachments") } }); return; }
+      try {
+        await call("uploadTrackedAttachment", { form: { ...creds, file: picked } });
+        announce(t("track.uploaded"));
+        await load(creds);
+      } catch (error) { showError(errs, error); }
+    });
+    return h("section", { "aria-labelledby": "track-upload" }, h("h3", { id: "track-upload" }, t("track.upload_heading")), f);
+  }
+}

@@ -1,0 +1,116 @@
+"""Breach reports (issue 3, item 12): listBreaches and getBreachSummary, scoped by role."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import time_machine
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.scheduler import sweep_once
+from backend.sla.models import SlaEscalation
+from tests.factories import file_complaint
+from tests.sla_helpers import act, file_backdated
+
+BREACHES = "/api/v1/reports/breaches"
+SUMMARY = "/api/v1/reports/breach-summary"
+
+
+def _setup(app, client, verifier):
+    old = file_backdated(client, verifier, 25)  # Disdukcapil
+    newer = file_backdated(client, verifier, 18, category="PERIZINAN")  # DPMPTSP
+    on_time = file_complaint(client)
+    act(client, verifier, on_time["id"], action="verify")
+    with app.app_context():
+        sweep_once()
+    return old, newer, on_time
+
+
+def test_list_breaches_longest_overdue_first_with_the_sanction(app, client, headers_for):
+    verifier = headers_for("verifier")
+    old, newer, _ = _setup(app, client, verifier)
+    body = client.get(BREACHES, headers=headers_for("supervisor")).get_json()
+    assert [b["complaint_id"] for b in body["items"]] == [old["id"], newer["id"]]
+    first = body["items"][0]
+    assert first["tracking_code"] == old["tracking_code"] and first["agency"] == "DISDUKCAPIL"
+    assert first["breached_at"] == first["due_at"]
+    assert first["overdue_seconds"] > body["items"][1]["overdue_seconds"] > 0
+    assert first["escalation_level"] >= 2
+    assert "Pasal 54" in first["consequence"] and "penurunan gaji" in first["consequence"]
+
+    only = client.get(BREACHES, query_string={"agency": "DPMPTSP"}, headers=verifier).get_json()
+    assert [b["complaint_id"] for b in only["items"]] == [newer["id"]]
+    assert (
+        client.get(BREACHES, query_string={"clock": "decision"}, headers=verifier).get_json()[
+            "items"
+        ]
+        == []
+    )
+    assert (
+        client.get(BREACHES, query_string={"level": 3}, headers=verifier).get_json()["items"] == []
+    )
+    assert (
+        client.get(BREACHES, query_string={"open": "true"}, headers=verifier).get_json()[
+            "pagination"
+        ]["total"]
+        == 2
+    )
+
+
+def test_an_agency_head_sees_only_their_agency(app, client, headers_for):
+    old, _, _ = _setup(app, client, headers_for("verifier"))
+    head = headers_for("agency_head")
+    body = client.get(BREACHES, headers=head).get_json()
+    assert [b["complaint_id"] for b in body["items"]] == [old["id"]]
+    assert client.get(BREACHES, query_string={"agency": "DPMPTSP"}, headers=head).status_code == 403
+    assert client.get(BREACHES, headers=headers_for("officer")).status_code == 403
+    assert client.get(BREACHES, headers=headers_for("citizen")).status_code == 403
+    assert client.get(BREACHES).status_code == 401
+
+
+def test_breach_summary_per_agency_and_clock(app, client, headers_for):
+    verifier = headers_for("verifier")
+    old, _, _ = _setup(app, client, verifier)
+    act(client, verifier, old["id"], action="verify")  # answered, but late
+    body = client.get(SUMMARY, headers=headers_for("supervisor")).get_json()
+    rows = {(r["agency"], r["clock"]): r for r in body["rows"]}
+    response = rows[("DISDUKCAPIL", "response")]
+    assert (response["breached"], response["on_time"], response["finished"]) == (1, 1, 2)
+    assert response["compliance_rate"] == 0.5
+    assert response["median_seconds"] > 0
+    assert response["p90_seconds"] >= response["median_seconds"]
+    perizinan = rows[("DPMPTSP", "response")]
+    assert (perizinan["open"], perizinan["overdue"], perizinan["compliance_rate"]) == (1, 1, 0.0)
+    decision = rows[("DISDUKCAPIL", "decision")]
+    assert decision["open"] == 2 and "jabatan" in decision["consequence"]
+    head = client.get(SUMMARY, headers=headers_for("agency_head")).get_json()
+    assert {r["agency"] for r in head["rows"]} == {"DISDUKCAPIL"}
+    window = client.get(
+        SUMMARY, query_string={"period_from": "2031-01-01T00:00:00+07:00"}, headers=verifier
+    ).get_json()
+    assert window["rows"] == []
+
+
+def test_the_inspectorate_step_is_marked_for_the_ombudsman(app, client, headers_for):
+    # a fixed date: received Mon 5 Oct 2026, due Mon 19 Oct (14 calendar days); the
+    # inspectorate step fires when 10 working days more have passed: Mon 2 Nov, 24.00 WIB
+    with time_machine.travel(datetime(2026, 11, 3, 3, 0, tzinfo=UTC), tick=False):
+        verifier = headers_for("verifier")
+        receipt = file_complaint(
+            client, verifier, channel="letter", received_at="2026-10-05T09:00:00+07:00"
+        )
+        with app.app_context():
+            sweep_once()
+        marked = client.get(
+            BREACHES, query_string={"ombudsman": "true"}, headers=headers_for("supervisor")
+        ).get_json()
+    assert [b["complaint_id"] for b in marked["items"]] == [receipt["id"]]
+    assert marked["items"][0]["escalation_level"] == 3
+    with app.app_context():
+        steps = db.session.scalars(select(SlaEscalation).order_by(SlaEscalation.level)).all()
+    assert [(s.step, s.for_ombudsman) for s in steps] == [
+        ("agency_head", False),
+        ("supervisor", False),
+        ("inspectorate", True),
+    ]

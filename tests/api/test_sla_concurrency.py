@@ -1,0 +1,131 @@
+"""Two sweeps at once escalate nothing twice (issue 3, items 9, 10, 14).
+
+On PostgreSQL two threads with their own connections sweep the same backlog together (SKIP
+LOCKED shares the rows); on both databases a step some other sweep already fired is not fired
+or mailed again (the unique constraint with ON CONFLICT DO NOTHING).
+"""
+
+from __future__ import annotations
+
+import threading
+from datetime import timedelta
+
+import pytest
+from sqlalchemy import func, insert, select
+from sqlalchemy.orm import sessionmaker
+
+from backend.extensions import db
+from backend.notifications.models import OutboxMessage
+from backend.sla import jobs
+from backend.sla import service as sla
+from backend.sla.models import ClockState, SlaClock, SlaEscalation
+from tests.factories import file_complaint
+from tests.sla_helpers import clocks_of, file_backdated, now
+
+CLOCKS = 2_000
+
+
+def _due_backlog(app, client, count: int) -> None:
+    receipt = file_complaint(client)
+    base = clocks_of(app, receipt["id"])["response"]
+    with app.app_context():
+        calendar = sla.get_calendar(session=db.session)
+        due_date = calendar.local_date(now()) - timedelta(days=1)
+        due = calendar.end_of_day(due_date)
+        db.session.execute(
+            insert(SlaClock),
+            [
+                {
+                    "complaint_id": base.complaint_id,
+                    "agency_id": base.agency_id,
+                    "kind": "decision",
+                    "cycle": cycle,
+                    "unit": "calendar_day",
+                    "days": 60,
+                    "calendar_code": "ID-JB",
+                    "calendar_version": 1,
+                    "state": ClockState.RUNNING,
+                    "started_at": due - timedelta(days=60),
+                    "due_at": due,
+                    "due_date": due_date,
+                    "deadline_version": 1,
+                    "escalation_level": 0,
+                    "next_action_at": due + timedelta(seconds=1),
+                    "explanation": {"steps_done": 1},
+                }
+                for cycle in range(1, count + 1)
+            ],
+        )
+        db.session.commit()
+
+
+@pytest.mark.postgres
+def test_two_sweeps_at_once_escalate_nothing_twice(app, client, backend):
+    _due_backlog(app, client, CLOCKS)
+    with app.app_context():
+        make_session = sessionmaker(bind=db.engine)
+    at = now()
+    start = threading.Barrier(2)
+    reports: list[jobs.SweepReport] = []
+    errors: list[BaseException] = []
+
+    def sweep() -> None:
+        session = make_session()
+        try:
+            start.wait()
+            reports.append(
+                jobs.run_sweep(session=session, now=at, commit=session.commit, batch_size=50)
+            )
+        except BaseException as error:  # noqa: BLE001 - re-raised in the main thread
+            errors.append(error)
+        finally:
+            session.close()
+
+    threads = [threading.Thread(target=sweep) for _ in range(2)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=120)
+    assert not errors, errors
+    assert sum(r.clocks for r in reports) == CLOCKS
+    assert sum(r.escalations for r in reports) == CLOCKS
+    assert all(r.clocks > 0 for r in reports)  # both did share the work
+    with app.app_context():
+        fired = db.session.execute(
+            select(SlaEscalation.clock_id, SlaEscalation.step, func.count())
+            .group_by(SlaEscalation.clock_id, SlaEscalation.step)
+            .having(func.count() > 1)
+        ).all()
+        assert fired == []
+        mails = db.session.scalar(
+            select(func.count()).select_from(OutboxMessage).where(OutboxMessage.audience == "staff")
+        )
+        assert mails == CLOCKS  # one agency head, one e-mail per breach
+
+
+def test_a_step_another_sweep_fired_is_not_fired_again(app, client, headers_for):
+    receipt = file_backdated(client, headers_for("verifier"), 20)
+    clock = clocks_of(app, receipt["id"])["response"]
+    with app.app_context():
+        # another sweep got there first and committed the step
+        db.session.add(
+            SlaEscalation(
+                clock_id=clock.id,
+                step="agency_head",
+                level=1,
+                deadline_version=1,
+                due_at=clock.due_at,
+                fired_at=clock.due_at,
+                target_role="agency_head",
+            )
+        )
+        db.session.commit()
+        report = jobs.run_sweep(session=db.session, now=now(), commit=db.session.commit)
+        steps = db.session.scalars(
+            select(SlaEscalation.step).where(SlaEscalation.clock_id == clock.id)
+        ).all()
+        assert steps.count("agency_head") == 1
+        assert "agency_head" not in [
+            m.data.get("step") for m in db.session.scalars(select(OutboxMessage))
+        ]
+        assert report.escalations == len(steps) - 1

@@ -1,0 +1,439 @@
+"""The main journeys in headless Chromium at 360 px: file, track, handle, decide, read."""
+
+from __future__ import annotations
+
+import base64
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.e2e.conftest import DEMO_PASSWORD, Page, in_thread
+
+pytestmark = pytest.mark.e2e
+
+PNG = base64.b64decode(
+    "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg=="
+)
+VERIFIER = "verifikator@demo.aduan.id"
+AGENCY_HEAD = "kadis.disdukcapil@demo.aduan.id"
+
+
+def axe_clean(web: Page, label: str) -> None:
+    """axe-core finds no violation on the current view."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    width = web.page.evaluate("document.documentElement.scrollWidth")
+    assert width <= 360, f"{label}: {width} px wide at a 360 px viewport"
+    results = Axe().run(web.page)
+    violations = results.response["violations"]
+    assert violations == [], f"{label}: " + "; ".join(
+        f"{v['id']}: {[n['target'] for n in v['nodes']][:3]}" for v in violations
+    )
+
+
+def login(web: Page, email: str) -> None:
+    page = web.goto("/masuk")
+    page.get_by_label("Surel").fill(email)
+    page.get_by_label("Kata sandi").fill(DEMO_PASSWORD)
+    page.get_by_role("button", name="Masuk").click()
+    page.wait_for_url(re.compile(r"/(staf|saya)$"))
+    web.ready()
+
+
+def file_anonymous(
+    web: Page, title: str, description: str, *, check_axe: bool = False
+) -> dict[str, str]:
+    """Walk the citizen's steps with the keyboard-reachable controls; returns code and PIN."""
+    page = web.goto("/lapor")
+    if check_axe:
+        axe_clean(web, "file step 1")
+    page.get_by_label("Kategori layanan").select_option("ADMINDUK")
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Judul singkat").fill(title)
+    page.get_by_label("Apa yang terjadi?").fill(description)
+    page.get_by_label("Tanggal menerima pelayanan").fill("2026-11-20")
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Anonim").check()
+    page.get_by_role("button", name="Lanjut").click()
+    # anonymous: the identity step is skipped, the location step follows
+    expect(page.get_by_role("heading", name="Lokasi")).to_be_focused()
+    page.get_by_label("Kecamatan", exact=True).select_option("CMH-TGH")
+    page.get_by_label("Kelurahan", exact=True).select_option(index=1)
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Lampiran bukti").set_input_files(
+        files=[{"name": "bukti.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    page.get_by_label("Saya menyatakan isi pengaduan ini benar").check()
+    page.get_by_role("button", name="Kirim pengaduan").click()
+    page.wait_for_url("**/tanda-terima")
+    web.ready()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Tanda terima pengaduan")
+    expect(page.get_by_role("note")).to_contain_text("Simpan kode dan PIN")
+    code = page.get_by_test_id("tracking-code").inner_text()
+    pin = page.get_by_test_id("pin").inner_text()
+    assert re.fullmatch(r"\d{6}", pin)
+    expect(page.locator("main")).to_contain_text("WIB")
+    if check_axe:
+        axe_clean(web, "receipt")
+    return {"code": code, "pin": pin}
+
+
+def track(web: Page, creds: dict[str, str]) -> Any:
+    page = web.goto(f"/lacak?kode={creds['code']}")
+    page.get_by_label("PIN").fill(creds["pin"])
+    page.get_by_role("button", name="Lacak").click()
+    expect(page.get_by_role("heading", level=2).first).to_contain_text(creds["code"])
+    return page
+
+
+def open_complaint(web: Page, title: str) -> Any:
+    page = web.goto("/staf")
+    page.get_by_role("link", name=title).first.click()
+    web.ready()
+    return page
+
+
+def act(page: Any, action: str, **fields: str) -> None:
+    """Open an action, fill its fields, continue, confirm, and wait for the new state."""
+    page.get_by_test_id(f"action-{action}").click()
+    for label, value in fields.items():
+        control = page.locator(".confirm:not([hidden])").get_by_label(label)
+        if control.evaluate("el => el.tagName") == "SELECT":
+            control.select_option(value)
+        else:
+            control.fill(value)
+    page.get_by_test_id(f"action-{action}-go").click()
+    page.get_by_test_id(f"action-{action}-confirm").click()
+    expect(page.get_by_role("status")).to_have_text(re.compile("Tindakan tersimpan"))
+
+
+def test_anonymous_complaint_through_its_whole_life(e2e_browser: Any, live_server: str) -> None:
+    citizen = Page(e2e_browser, live_server)
+    creds = file_anonymous(
+        citizen,
+        "KTP-el belum jadi",
+        "Sudah tiga bulan KTP elektronik saya belum jadi.",
+        check_axe=True,
+    )
+    page = track(citizen, creds)
+    expect(page.get_by_test_id("status")).to_have_text("Diterima")
+    expect(page.locator("main")).to_contain_text("bukti.png")
+    expect(page.locator("main")).to_contain_text("hari lagi")
+    axe_clean(citizen, "tracking result")
+
+    staff = Page(e2e_browser, live_server)
+    login(staff, VERIFIER)
+    axe_clean(staff, "queue")
+    page = open_complaint(staff, "KTP-el belum jadi")
+    axe_clean(staff, "complaint page")
+    act(page, "request_info", **{"Alasan / catatan": "Mohon lampirkan nomor registrasi."})
+    expect(page.get_by_test_id("status")).to_have_text("Perlu dilengkapi")
+
+    page = track(citizen, creds)
+    expect(page.get_by_test_id("status")).to_have_text("Perlu dilengkapi")
+    page.get_by_role("textbox", name="Data yang diminta").fill(
+        "Nomor registrasi 3277-01-2026-0042."
+    )
+    page.get_by_role("button", name="Kirim").click()
+    expect(page.get_by_test_id("status")).to_have_text("Diterima")
+
+    page = open_complaint(staff, "KTP-el belum jadi")
+    act(page, "verify")
+    expect(page.get_by_test_id("status")).to_have_text("Terverifikasi")
+
+    head = Page(e2e_browser, live_server)
+    login(head, AGENCY_HEAD)
+    page = open_complaint(head, "KTP-el belum jadi")
+    act(page, "assign")
+    expect(page.get_by_test_id("status")).to_have_text("Ditindaklanjuti")
+    act(page, "decide", **{"Isi keputusan": "KTP-el dicetak dan siap diambil di kantor."})
+    expect(page.get_by_test_id("status")).to_have_text("Diputuskan")
+    act(page, "deliver", **{"Cara penyampaian": "WhatsApp"})
+
+    page = track(citizen, creds)
+    expect(page.get_by_test_id("status")).to_have_text("Diputuskan")
+    expect(page.get_by_test_id("decision")).to_have_text(
+        "KTP-el dicetak dan siap diambil di kantor."
+    )
+    page.get_by_test_id("track-close").click()
+    page.get_by_test_id("track-close-go").click()
+    page.get_by_test_id("track-close-confirm").click()
+    expect(page.get_by_test_id("status")).to_have_text("Selesai")
+
+    for web in (citizen, staff, head):
+        assert web.foreign == [], web.foreign
+        assert web.console_errors == [], web.console_errors
+        web.context.close()
+
+
+def test_language_switch(web: Page) -> None:
+    page = web.goto("/lacak")
+    expect(page.locator("html")).to_have_attribute("lang", "id")
+    page.get_by_role("button", name="English").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Track a complaint")
+    expect(page.locator("html")).to_have_attribute("lang", "en")
+    expect(page.get_by_label("Tracking code")).to_be_visible()
+    # the choice survives a reload; switching back restores Indonesian
+    page.reload()
+    web.ready()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Track a complaint")
+    page.get_by_role("button", name="Bahasa Indonesia").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Lacak pengaduan")
+
+
+def test_script_in_user_text_is_shown_inert(e2e_browser: Any, live_server: str) -> None:
+    title = "<script>window.__xss=1</script>"
+    description = '<img src=x onerror="window.__xss=2"> uraian'
+    citizen = Page(e2e_browser, live_server)
+    creds = file_anonymous(citizen, title, description)
+    page = citizen.page
+    # the receipt prints without navigation and buttons, with code, PIN and the warning
+    page.emulate_media(media="print")
+    expect(page.locator("header.site")).to_be_hidden()
+    expect(page.get_by_role("button", name="Cetak / simpan PDF")).to_be_hidden()
+    expect(page.get_by_test_id("pin")).to_have_text(creds["pin"])
+    expect(page.get_by_role("note")).to_be_visible()
+    page.emulate_media(media="screen")
+    expect(page.locator("main")).to_contain_text(title)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("main img").count() == 0
+
+    staff = Page(e2e_browser, live_server)
+    login(staff, VERIFIER)
+    page = staff.goto("/staf")
+    page.get_by_role("link", name=title).first.click()
+    staff.ready()
+    expect(page.get_by_test_id("complaint-title")).to_have_text(title)
+    expect(page.locator("main")).to_contain_text(description)
+    assert page.evaluate("window.__xss") is None
+    assert page.locator("main img, main script").count() == 0
+    track(citizen, creds)
+    assert citizen.page.evaluate("window.__xss") is None
+    for web in (citizen, staff):
+        assert web.foreign == [] and web.console_errors == []
+        web.context.close()
+
+
+@pytest.mark.parametrize("path", ["/", "/lacak", "/masuk", "/daftar", "/tanda-terima"])
+def test_public_views_pass_axe(web: Page, path: str) -> None:
+    web.goto(path)
+    axe_clean(web, path)
+
+
+def test_staff_views_pass_axe_and_keyboard_login(e2e_browser: Any, live_server: str) -> None:
+    web = Page(e2e_browser, live_server)
+    page = web.goto("/masuk")
+    # keyboard only: from the top of the page the skip link comes first, then the form by Tab
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Langsung ke isi")).to_be_focused()
+    page.get_by_label("Surel").focus()
+    page.keyboard.type(VERIFIER)
+    page.keyboard.press("Tab")
+    page.keyboard.type(DEMO_PASSWORD)
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/staf")
+    web.ready()
+    expect(page.get_by_role("heading", level=1)).to_be_focused()
+    for path in ("/staf", "/staf/input", "/pengawasan"):
+        web.goto(path)
+        axe_clean(web, path)
+    assert web.foreign == [] and web.console_errors == []
+    web.context.close()
+
+
+def test_citizen_registers_and_sees_own_complaints(web: Page) -> None:
+    page = web.goto("/daftar")
+    page.get_by_label("Nama lengkap").fill("Warga Uji")
+    page.get_by_label("Surel").fill("warga.uji@example.id")
+    page.get_by_label("Kata sandi").fill("rahasia-sekali-2026")
+    page.get_by_role("button", name="Daftar").click()
+    page.wait_for_url("**/saya")
+    web.ready()
+    expect(page.locator("main")).to_contain_text("belum punya pengaduan")
+    axe_clean(web, "/saya")
+    # filed while logged in (cookie session + CSRF header): it is listed as theirs
+    page = web.goto("/lapor")
+    page.get_by_label("Kategori layanan").select_option("SAMPAH")
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Judul singkat").fill("Sampah tidak diangkut")
+    page.get_by_label("Apa yang terjadi?").fill("Sampah di gang kami tidak diangkut dua minggu.")
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Identitas dirahasiakan").check()
+    page.get_by_role("button", name="Lanjut").click()
+    expect(page.get_by_label("Nama lengkap")).to_have_value("Warga Uji")
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Alamat lokasi").fill("Jl. Kolonel Masturi, Cimahi")
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_role("button", name="Kirim pengaduan").click()
+    expect(page.get_by_role("alert")).to_contain_text("Centang pernyataan")
+    page.get_by_label("Saya menyatakan isi pengaduan ini benar").check()
+    page.get_by_role("button", name="Kirim pengaduan").click()
+    page.wait_for_url("**/tanda-terima")
+    page = web.goto("/saya")
+    page.get_by_role("link", name="Sampah tidak diangkut").click()
+    web.ready()
+    expect(page.get_by_test_id("status")).to_have_text("Diterima")
+    expect(page.locator("main")).to_contain_text("Warga Uji")
+    axe_clean(web, "citizen complaint page")
+
+
+def test_expired_access_token_is_refreshed(
+    e2e_browser: Any, live_server: str, live_app: Any
+) -> None:
+    from datetime import timedelta
+
+    from flask_jwt_extended import create_access_token
+    from sqlalchemy import select
+
+    from backend.auth import service as auth_service
+    from backend.auth.models import User
+    from backend.extensions import db
+
+    web = Page(e2e_browser, live_server)
+    login(web, VERIFIER)
+
+    def mint() -> str:
+        with live_app.app_context():
+            user = db.session.scalar(select(User).where(User.email == VERIFIER))
+            return create_access_token(
+                identity=f"user:{user.id}",
+                additional_claims=auth_service.user_claims(user),
+                expires_delta=timedelta(seconds=-60),
+            )
+
+    expired = in_thread(mint)
+    web.context.add_cookies(
+        [
+            {
+                "name": "access_token_cookie",
+                "value": expired,
+                "url": f"{live_server}/api/",
+                "httpOnly": True,
+            }
+        ]
+    )
+    refreshed: list[int] = []
+    web.page.on(
+        "response",
+        lambda r: refreshed.append(r.status) if r.url.endswith("/auth/refresh") else None,
+    )
+    page = web.goto("/staf")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Antrean pengaduan")
+    expect(page.locator("table")).to_be_visible()
+    assert refreshed == [200]
+    assert web.foreign == [] and web.console_errors == []
+    web.context.close()
+
+
+def test_supervisor_sees_breach_from_backdated_intake(
+    e2e_browser: Any, live_server: str, live_app: Any
+) -> None:
+    from datetime import UTC, datetime, timedelta
+    from zoneinfo import ZoneInfo
+
+    from backend.extensions import db
+    from backend.sla.jobs import run_sweep
+
+    staff = Page(e2e_browser, live_server)
+    login(staff, VERIFIER)
+    page = staff.goto("/staf/input")
+    received = (datetime.now(ZoneInfo("Asia/Jakarta")) - timedelta(days=20)).strftime(
+        "%Y-%m-%dT%H:%M"
+    )
+    page.get_by_role("combobox", name="Kanal", exact=True).select_option("walk_in")
+    page.get_by_label("Diterima pada (WIB)").fill(received)
+    page.get_by_label("Kategori layanan").select_option("ADMINDUK")
+    page.get_by_label("Judul singkat").fill("Surat pindah tidak diproses")
+    page.get_by_label("Apa yang terjadi?").fill("Berkas surat pindah tidak diproses sejak lama.")
+    page.get_by_label("Nama lengkap").fill("Ujang Warga")
+    page.get_by_label("Pengadu menyatakan isi pengaduan benar").check()
+    page.get_by_role("button", name="Simpan dan buat tanda terima").click()
+    page.wait_for_url("**/tanda-terima")
+    staff.ready()
+    code = page.get_by_test_id("tracking-code").inner_text()
+    expect(page.locator("main")).to_contain_text("Datang langsung")
+
+    def sweep() -> None:
+        with live_app.app_context():
+            run_sweep(session=db.session, now=datetime.now(UTC), commit=db.session.commit)
+
+    in_thread(sweep)  # where the scheduler would run it: not in Playwright's thread
+
+    # the queue, filtered to overdue complaints, shows it with its badge
+    page = staff.goto("/staf")
+    page.get_by_label("Hanya yang lewat tenggat").check()
+    page.get_by_role("button", name="Terapkan").click()
+    page.wait_for_url("**/staf?overdue=true")
+    staff.ready()
+    row = page.get_by_role("row").filter(has_text=code)
+    expect(row.get_by_text("Lewat tenggat")).to_be_visible()
+    axe_clean(staff, "queue, overdue only")
+
+    supervisor = Page(e2e_browser, live_server)
+    login(supervisor, "inspektorat@demo.aduan.id")
+    page = supervisor.goto("/pengawasan")
+    expect(page.get_by_test_id("breach-list")).to_contain_text(code)
+    expect(page.get_by_test_id("breach-summary")).to_contain_text("DISDUKCAPIL")
+    axe_clean(supervisor, "/pengawasan")
+    with page.expect_download() as info:
+        page.get_by_test_id("breach-csv").click()
+    assert code in Path(info.value.path()).read_text(encoding="utf-8-sig")
+    page.get_by_role("link", name=code).click()
+    supervisor.ready()
+    expect(page.get_by_role("heading", level=1)).to_contain_text(code)
+    expect(page.locator("main")).to_contain_text("Lewat tenggat")
+    axe_clean(supervisor, "complaint with breach")
+    for web in (staff, supervisor):
+        assert web.foreign == [] and web.console_errors == []
+        web.context.close()
+
+
+def test_keyboard_only_tracking_and_withdrawal(e2e_browser: Any, live_server: str) -> None:
+    citizen = Page(e2e_browser, live_server)
+    creds = file_anonymous(citizen, "Antrean loket terlalu lama", "Menunggu enam jam di loket.")
+    page = citizen.goto("/lacak")
+    keys = page.keyboard
+    page.get_by_label("Kode pelacakan").focus()
+    keys.type(creds["code"])
+    keys.press("Tab")
+    keys.type(creds["pin"])
+    keys.press("Enter")
+    expect(page.get_by_role("heading", level=2).first).to_be_focused()
+    expect(page.get_by_test_id("status")).to_have_text("Diterima")
+    page.get_by_test_id("track-withdraw").focus()
+    keys.press("Enter")
+    reason = page.get_by_role("textbox", name="Alasan / catatan")
+    expect(reason).to_be_focused()
+    keys.type("Sudah diselesaikan langsung di loket.")
+    keys.press("Tab")
+    expect(page.get_by_test_id("track-withdraw-go")).to_be_focused()
+    keys.press("Enter")
+    expect(page.get_by_test_id("track-withdraw-confirm")).to_be_focused()
+    keys.press("Enter")
+    expect(page.get_by_test_id("status")).to_have_text("Dicabut")
+    assert citizen.foreign == [] and citizen.console_errors == []
+    citizen.context.close()
+
+
+def test_stale_version_is_not_overwritten(e2e_browser: Any, live_server: str) -> None:
+    citizen = Page(e2e_browser, live_server)
+    file_anonymous(citizen, "Lampu jalan mati", "Lampu jalan di depan rumah mati sebulan.")
+    citizen.context.close()
+    first = Page(e2e_browser, live_server)
+    login(first, VERIFIER)
+    page_a = open_complaint(first, "Lampu jalan mati")
+    second = first.context.new_page()
+    second.goto(page_a.url)
+    second.wait_for_selector("main[data-ready=true]")
+    act(page_a, "verify")
+    second.get_by_test_id("action-request_info").click()
+    second.get_by_role("textbox", name="Alasan / catatan").fill("Foto lokasi?")
+    second.get_by_test_id("action-request_info-go").click()
+    second.get_by_test_id("action-request_info-confirm").click()
+    expect(second.get_by_test_id("stale")).to_be_visible()
+    expect(second.get_by_test_id("status")).to_have_text("Terverifikasi")
+    assert first.foreign == [] and first.console_errors == []
+    first.context.close()

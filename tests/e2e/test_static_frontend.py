@@ -1,0 +1,157 @@
+"""Checks of the front end that need no browser: catalogues, text-only rendering, CSP, routes."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+from typing import Any
+
+import pytest
+
+from backend.complaints.lifecycle import ACTIONS, RESOLUTION_CODES
+from backend.complaints.models import Channel, Privacy, ReportType, Status
+from backend.frontend import CSP, FRONTEND_DIR
+from backend.sla.models import ClockKind, ClockState, Unit
+
+JS = sorted((FRONTEND_DIR / "js").rglob("*.js"))
+KEY = re.compile(r"""["'`]([a-z_]+(?:\.[a-z_]+)+)["'`]""")
+SHELL_KEY = re.compile(r'data-i18n(?:-aria)?="([^"]+)"')
+# keys built at run time from a value: prefix -> the values it must cover
+DYNAMIC = {
+    "status.": [s.value for s in Status],
+    "action.": list(ACTIONS) + ["submit", "change_privacy", "deemed_withdrawn"],
+    "action_help.": list(ACTIONS),
+    "clock.": [c.value for c in ClockKind],
+    "clockhelp.": [c.value for c in ClockKind],
+    "clockstate.": [s.value for s in ClockState],
+    "unit.": [u.value for u in Unit],
+    "privacy.": [p.value for p in Privacy],
+    "privacy_help.": [p.value for p in Privacy],
+    "report_type.": [r.value for r in ReportType],
+    "report_type_help.": [r.value for r in ReportType],
+    "channel.": [c.value for c in Channel],
+    "resolution.": list(RESOLUTION_CODES),
+    "track.help.": ["close", "reopen", "withdraw"],
+}
+
+
+def catalogue(lang: str) -> dict[str, str]:
+    return json.loads((FRONTEND_DIR / "i18n" / f"{lang}.json").read_text(encoding="utf-8"))
+
+
+def used_keys() -> set[str]:
+    keys: set[str] = set()
+    for path in JS:
+        keys.update(KEY.findall(path.read_text(encoding="utf-8")))
+    keys.update(SHELL_KEY.findall((FRONTEND_DIR / "index.html").read_text(encoding="utf-8")))
+    return keys
+
+
+def test_catalogues_have_the_same_keys() -> None:
+    ids, ens = catalogue("id"), catalogue("en")
+    assert set(ids) ^ set(ens) == set()
+    assert all(value.strip() for value in [*ids.values(), *ens.values()])
+
+
+def test_every_key_used_exists() -> None:
+    ids = catalogue("id")
+    missing = sorted(key for key in used_keys() if key not in ids)
+    assert missing == []
+    for prefix, values in DYNAMIC.items():
+        assert [v for v in values if prefix + v not in ids] == [], prefix
+
+
+def test_placeholders_match_between_languages() -> None:
+    ids, ens = catalogue("id"), catalogue("en")
+    for key, text in ids.items():
+        assert set(re.findall(r"\{(\w+)\}", text)) == set(re.findall(r"\{(\w+)\}", ens[key])), key
+
+
+def test_user_text_is_never_html() -> None:
+    for path in JS:
+        source = path.read_text(encoding="utf-8")
+        for sink in (
+            "innerHTML",
+            "outerHTML",
+            "insertAdjacentHTML",
+            "document.write",
+            "eval(",
+            "new Function",
+        ):
+            assert sink not in source, f"{path.name} uses {sink}"
+
+
+def test_views_never_write_api_urls_or_methods() -> None:
+    for path in (FRONTEND_DIR / "js" / "views").glob("*.js"):
+        source = path.read_text(encoding="utf-8")
+        assert "/api/" not in source, path.name
+        assert "fetch(" not in source, path.name
+        assert not re.search(r"""method\s*:|["'](GET|POST|PUT|PATCH|DELETE)["']""", source), (
+            path.name
+        )
+
+
+def test_no_external_resources() -> None:
+    for path in [*JS, *FRONTEND_DIR.rglob("*.css"), FRONTEND_DIR / "index.html"]:
+        source = path.read_text(encoding="utf-8")
+        assert not re.search(r"https?://", source), path.name
+        assert "@import" not in source and "@font-face" not in source, path.name
+
+
+@pytest.fixture(scope="module")
+def static_client(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """A test client; serving files and the contract needs no database rows."""
+    from backend.app import create_app
+    from tests.conftest import test_config
+
+    return create_app(test_config("sqlite", tmp_path_factory.mktemp("static"))).test_client()
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/",
+        "/lapor",
+        "/lacak",
+        "/tanda-terima",
+        "/staf",
+        "/staf/input",
+        "/pengaduan/7",
+        "/pengawasan",
+        "/masuk",
+        "/daftar",
+        "/saya",
+    ],
+)
+def test_shell_and_deep_links_carry_the_csp(static_client: Any, path: str) -> None:
+    response = static_client.get(path)
+    assert response.status_code == 200
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert "script-src 'self';" in CSP and "unsafe-inline" not in CSP
+    body = response.get_data(as_text=True)
+    assert '<script type="module" src="/assets/js/app.js"></script>' in body
+    assert not re.search(r"<script>(?!</script>)", body)  # no inline script
+    assert "style=" not in body
+
+
+def test_assets_served_under_prefix(static_client: Any) -> None:
+    response = static_client.get("/assets/js/api.js")
+    assert response.status_code == 200
+    assert "javascript" in response.headers["Content-Type"]
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert static_client.get("/assets/../backend/app.py").status_code == 404
+
+
+def test_front_end_stays_out_of_the_contract(static_client: Any) -> None:
+    spec = static_client.get("/api/v1/openapi.json").get_json()
+    assert all(path.startswith(("/api/", "/healthz", "/readyz")) for path in spec["paths"])
+    allow = static_client.open("/api/v1/track", method="DELETE").headers.get("Allow", "")
+    assert "GET" not in allow
+
+
+def test_catalogue_files_are_small() -> None:
+    total = sum(
+        p.stat().st_size for p in Path(FRONTEND_DIR).rglob("*") if p.suffix in {".js", ".css"}
+    )
+    assert total < 150_000

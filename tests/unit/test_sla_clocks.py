@@ -1,0 +1,208 @@
+"""Clocks and policies (issue 3, items 5-7): pause, resume, stop, citizen side, recalculation."""
+
+from __future__ import annotations
+
+from datetime import date, timedelta
+
+from sqlalchemy import select
+
+from backend.extensions import db
+from backend.sla import service as sla
+from backend.sla.models import ClockState, SlaClock
+from tests.conftest import ROLE_EMAILS, user_by_email
+from tests.factories import file_complaint
+from tests.sla_helpers import act, clocks_of, file_backdated, now
+
+
+def _clock(complaint_id: int, kind: str = "response") -> SlaClock:
+    clock = sla.running_clock(session=db.session, complaint_id=complaint_id, kind=kind)
+    assert clock is not None
+    return clock
+
+
+def test_pause_and_resume_keep_the_days_left(app, client):
+    receipt = file_complaint(client)
+    with app.app_context():
+        clock = _clock(receipt["id"])
+        started, due = clock.started_at, clock.due_date
+        paused = sla.pause_clock(
+            session=db.session,
+            complaint_id=receipt["id"],
+            kind="response",
+            at=started + timedelta(days=3),
+        )
+        assert paused is clock and clock.state == ClockState.PAUSED
+        assert clock.remaining_days == 11 and clock.next_action_at is None
+        assert not clock.overdue_at(started + timedelta(days=30))  # paused clocks never are
+        sla.resume_clock(
+            session=db.session,
+            complaint_id=receipt["id"],
+            kind="response",
+            at=started + timedelta(days=10),
+        )
+        db.session.commit()
+        assert clock.state == ClockState.RUNNING
+        assert clock.due_date == due + timedelta(days=7)
+        assert clock.deadline_version == 2
+        assert clock.explanation["pauses"][0]["days_left"] == 11
+        assert clock.next_action_at is not None
+
+
+def test_stop_while_paused(app, client):
+    receipt = file_complaint(client)
+    with app.app_context():
+        clock = _clock(receipt["id"])
+        at = clock.started_at + timedelta(days=2)
+        sla.pause_clock(session=db.session, complaint_id=receipt["id"], kind="response", at=at)
+        stopped = sla.stop_clock(
+            session=db.session,
+            complaint_id=receipt["id"],
+            kind="response",
+            at=at + timedelta(days=40),
+        )
+        db.session.commit()
+        assert stopped is clock
+        assert clock.state == ClockState.STOPPED
+        assert clock.breached_at is None  # time spent paused is not late
+        assert clock.next_action_at is None and clock.remaining_days is None
+
+
+def test_citizen_side_deadline_is_the_later_reading(app, client, headers_for):
+    verifier = headers_for("verifier")
+    receipt = file_complaint(client)
+    act(client, verifier, receipt["id"], action="request_info", reason="Lampirkan fotokopi KTP")
+    completion = clocks_of(app, receipt["id"])["completion"]
+    with app.app_context():
+        calendar = sla.get_calendar(session=db.session)
+        by_calendar = calendar.add_days(completion.started_at, 30, "calendar_day")
+        by_working = calendar.add_days(completion.started_at, 30, "working_day")
+    assert by_working.due_date > by_calendar.due_date
+    assert completion.due_date == by_working.due_date
+    assert completion.explanation["unit"] == "working_day"
+    assert completion.explanation["citizen_side"] is True
+    assert completion.explanation["calendar"] == "ID-JB"
+
+
+def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for):
+    verifier = headers_for("verifier")
+    old = file_complaint(client)
+    finished = file_complaint(client)
+    act(client, verifier, finished["id"], action="verify")
+    with app.app_context():
+        sla.create_policy_version(
+            session=db.session,
+            code="default",
+            name="Hari kerja",
+            category_id=None,
+            rules={"response": {"days": 10, "unit": "working_day"}},
+            user_id=None,
+        )
+        db.session.commit()
+    new = file_complaint(client)
+    old_clock = clocks_of(app, old["id"])["response"]
+    new_clock = clocks_of(app, new["id"])["response"]
+    assert (old_clock.days, old_clock.unit) == (14, "calendar_day")
+    assert (new_clock.days, new_clock.unit) == (10, "working_day")
+
+    before_finished = clocks_of(app, finished["id"])["response"]
+    with app.app_context():
+        changed = sla.recalculate_open_clocks(session=db.session, at=now())
+        db.session.commit()
+        assert [c.complaint_id for c in changed] == [old["id"]]
+    recounted = clocks_of(app, old["id"])["response"]
+    assert (recounted.days, recounted.unit) == (10, "working_day")
+    assert recounted.deadline_version == 2
+    after_finished = clocks_of(app, finished["id"])["response"]
+    assert (after_finished.due_at, after_finished.state, after_finished.deadline_version) == (
+        before_finished.due_at,
+        "stopped",
+        1,
+    )
+
+
+def test_recalculation_after_a_calendar_change(app, client):
+    with app.app_context():
+        sla.create_policy_version(
+            session=db.session,
+            code="default",
+            name="Hari kerja",
+            category_id=None,
+            rules={"response": {"days": 10, "unit": "working_day"}},
+            user_id=None,
+        )
+        db.session.commit()
+    receipt = file_complaint(client)
+    before = clocks_of(app, receipt["id"])["response"]
+    with app.app_context():
+        calendar = sla.get_calendar(session=db.session)
+        closed = calendar.add_days(before.started_at, 2, "working_day").due_date
+        admin = user_by_email(app, ROLE_EMAILS["admin"])
+        version = sla.calendar_row(session=db.session, code="ID-JB").version
+        sla.add_overlay(
+            session=db.session,
+            code="ID-JB",
+            day=closed,
+            kind="closure",
+            name="Kantor tutup (banjir)",
+            user_id=admin.id,
+        )
+        db.session.commit()
+        assert sla.calendar_row(session=db.session, code="ID-JB").version == version + 1
+        # the open clock keeps its deadline until an admin asks for the recount
+        assert clocks_of(app, receipt["id"])["response"].due_at == before.due_at
+        changed = sla.recalculate_open_clocks(session=db.session, at=now(), calendar_code="ID-JB")
+        db.session.commit()
+    assert len(changed) == 1
+    after = clocks_of(app, receipt["id"])["response"]
+    with app.app_context():
+        calendar = sla.get_calendar(session=db.session)
+        assert calendar.working_days_between(before.due_date, after.due_date) == 1
+    assert after.calendar_version == version + 1
+    assert {
+        "date": closed.isoformat(),
+        "kind": "closure",
+        "reason": "Kantor tutup (banjir)",
+        "estimated": False,
+    } in after.explanation["skipped"]
+
+
+def test_overdue_is_one_rule_in_python_and_sql(app, client, headers_for):
+    verifier = headers_for("verifier")
+    late = file_backdated(client, verifier, 20)
+    fresh = file_complaint(client)
+    done = file_backdated(client, verifier, 20)
+    act(client, verifier, done["id"], action="verify")
+    with app.app_context():
+        rows = db.session.scalars(select(SlaClock).where(SlaClock.kind == "response")).all()
+        in_python = {c.complaint_id for c in rows if c.overdue}
+        in_sql = set(db.session.scalars(select(SlaClock.complaint_id).where(SlaClock.overdue)))
+        assert in_python == in_sql == {late["id"]}
+        assert fresh["id"] not in in_sql
+        # a clock stopped late keeps its breach at the deadline itself
+        stopped = _stopped(done["id"])
+        assert stopped.breached_at == stopped.due_at
+
+
+def _stopped(complaint_id: int) -> SlaClock:
+    clock = db.session.scalar(
+        select(SlaClock).where(SlaClock.complaint_id == complaint_id, SlaClock.kind == "response")
+    )
+    assert clock is not None and clock.state == ClockState.STOPPED
+    return clock
+
+
+def test_horizon_is_a_clear_error(app):
+    with app.app_context():
+        try:
+            sla.compute_deadline(
+                session=db.session,
+                start=now().replace(year=2030, month=12, day=20),
+                days=30,
+                unit="working_day",
+            )
+        except Exception as error:  # noqa: BLE001 - the problem type is what is checked
+            assert getattr(error, "code", None) == "calendar_horizon"
+            assert "2024-2030" in error.params["detail"]
+        else:
+            raise AssertionError("no horizon error")
+    assert date(2030, 12, 31).year == sla.DEFAULT_YEARS[1]
