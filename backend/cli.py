@@ -75,9 +75,10 @@ def verify_timeline(complaint_id: int | None) -> None:
         click.echo("timeline intact")
         return
     for link in broken:
+        where = f"event {link.event_id}" if link.event_id else "deleted"
         click.echo(
             f"complaint {link.complaint_id}: first broken link at seq {link.seq} "
-            f"(event {link.event_id}): {link.problem}"
+            f"({where}): {link.problem}"
         )
     sys.exit(1)
 

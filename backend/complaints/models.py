@@ -117,6 +117,9 @@ class Complaint(Base):
     pin_failures: Mapped[int] = mapped_column(Integer, default=0)
     pin_locked_until: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
+    # the end of the hash chain: a deleted last event shows as a head the events do not reach
+    timeline_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
+    timeline_length: Mapped[int] = mapped_column(Integer, default=0)
 
     report_type: Mapped[str] = mapped_column(String(30))
     status: Mapped[str] = mapped_column(String(20), default=Status.SUBMITTED)

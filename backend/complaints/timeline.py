@@ -79,13 +79,7 @@ def append_event(
     The complaint's row is touched too, so its version (ETag) moves and a concurrent writer
     of the same complaint fails on the version check instead of forking the chain.
     """
-    last = session.execute(
-        select(ComplaintEvent.seq, ComplaintEvent.hash)
-        .where(ComplaintEvent.complaint_id == complaint.id)
-        .order_by(ComplaintEvent.seq.desc())
-        .limit(1)
-    ).first()
-    seq, prev_hash = (last[0] + 1, last[1]) if last else (1, GENESIS)
+    seq, prev_hash = complaint.timeline_length + 1, complaint.timeline_head
     event = ComplaintEvent(
         complaint_id=complaint.id,
         seq=seq,
@@ -103,6 +97,7 @@ def append_event(
     )
     event.hash = _digest(prev_hash, _hashed_fields(event))
     session.add(event)
+    complaint.timeline_head, complaint.timeline_length = event.hash, seq
     complaint.updated_at = at
     session.flush()
     return event
@@ -114,37 +109,47 @@ class BrokenLink:
 
     complaint_id: int
     seq: int
-    event_id: int
+    event_id: int | None
     problem: str
 
 
 def verify_chain(*, session: Session, complaint_id: int | None = None) -> list[BrokenLink]:
-    """Check every complaint's chain (or one); name the first broken link of each."""
+    """Check every complaint's chain (or one); name the first broken link of each.
+
+    The chain must also end where the complaint says it does (`timeline_head`), so deleting the
+    newest events is caught too.
+    """
     query = select(ComplaintEvent).order_by(ComplaintEvent.complaint_id, ComplaintEvent.seq)
+    heads = select(Complaint.id, Complaint.timeline_head, Complaint.timeline_length)
     if complaint_id is not None:
         query = query.where(ComplaintEvent.complaint_id == complaint_id)
-    broken: list[BrokenLink] = []
-    current: int | None = None
-    prev_hash = GENESIS
-    expected_seq = 1
-    failed = False
+        heads = heads.where(Complaint.id == complaint_id)
+    broken: dict[int, BrokenLink] = {}
+    reached: dict[int, tuple[int, str]] = {}
     for event in session.scalars(query.execution_options(yield_per=1000)):
-        if event.complaint_id != current:
-            current, prev_hash, expected_seq, failed = event.complaint_id, GENESIS, 1, False
-        if failed:
+        if event.complaint_id in broken:
             continue
+        last_seq, prev_hash = reached.get(event.complaint_id, (0, GENESIS))
         problem = None
-        if event.seq != expected_seq:
-            problem = f"missing event: expected seq {expected_seq}, found {event.seq}"
+        if event.seq != last_seq + 1:
+            problem = f"missing event: expected seq {last_seq + 1}, found {event.seq}"
         elif event.prev_hash != prev_hash:
             problem = "prev_hash does not match the previous event's hash"
         elif _digest(prev_hash, _hashed_fields(event)) != event.hash:
             problem = "content changed: hash does not match"
         if problem:
-            broken.append(BrokenLink(event.complaint_id, event.seq, event.id, problem))
-            failed = True
-        prev_hash, expected_seq = event.hash, expected_seq + 1
-    return broken
+            broken[event.complaint_id] = BrokenLink(
+                event.complaint_id, event.seq, event.id, problem
+            )
+        reached[event.complaint_id] = (event.seq, event.hash)
+    for cid, head, length in session.execute(heads.execution_options(yield_per=1000)):
+        last_seq, last_hash = reached.get(cid, (0, GENESIS))
+        if cid not in broken and (last_hash != head or last_seq != length):
+            broken[cid] = BrokenLink(
+                cid, last_seq + 1, None,
+                f"missing events at the end: the chain stops at seq {last_seq} of {length}",
+            )
+    return sorted(broken.values(), key=lambda link: link.complaint_id)
 
 
 def list_events(

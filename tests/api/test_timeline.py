@@ -143,6 +143,26 @@ def test_verify_command_notices_a_deleted_event(app, client, headers_for):
     assert f"complaint {receipt['id']}: first broken link at seq 3" in result.output
 
 
+def test_verify_command_notices_the_newest_events_deleted(app, client, headers_for):
+    receipt = busy_complaint(client, headers_for)
+    with app.app_context():
+        last = db.session.scalar(
+            select(func.max(ComplaintEvent.seq)).where(
+                ComplaintEvent.complaint_id == receipt["id"]
+            )
+        )
+        db.session.execute(
+            ComplaintEvent.__table__.delete().where(
+                ComplaintEvent.complaint_id == receipt["id"], ComplaintEvent.seq == last
+            )
+        )
+        db.session.commit()
+    result = app.test_cli_runner().invoke(args=["timeline", "verify"])
+    assert result.exit_code != 0
+    assert f"complaint {receipt['id']}: first broken link at seq {last}" in result.output
+    assert "missing events at the end" in result.output
+
+
 def test_internal_notes_are_hidden_from_the_citizen_and_the_tracker(client, headers_for):
     citizen = headers_for("citizen")
     receipt = file_complaint(client, citizen, complainant=None)
