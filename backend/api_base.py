@@ -223,6 +223,13 @@ class PaginationSchema(ma.Schema):
     per_page = ma.fields.Integer(required=True)
     total = ma.fields.Integer(required=True)
     pages = ma.fields.Integer(required=True)
+    total_exact = ma.fields.Boolean(
+        required=True,
+        metadata={
+            "description": "False when the count stopped ten pages past this page's start: "
+            "`total` (and `pages`) are then floors, there are more."
+        },
+    )
 
 
 class PageArgsSchema(ma.Schema):
@@ -254,6 +261,7 @@ def page_body(page: Any) -> dict[str, Any]:
             "per_page": page.per_page,
             "total": page.total,
             "pages": page.pages,
+            "total_exact": getattr(page, "total_exact", True),
         },
     }
 

@@ -118,6 +118,45 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Tindakan '{action}' memerlukan alasan.",
         "The action '{action}' needs a reason.",
     ),
+    "nothing_to_postpone": (
+        "Tidak ada tenggat yang dapat ditunda",
+        "Nothing to postpone",
+        "Tidak ada tenggat instansi (tanggapan atau keputusan) yang sedang berjalan.",
+        "No deadline of the institution (response or decision) is running.",
+    ),
+    "already_postponed": (
+        "Sudah ditunda",
+        "Already postponed",
+        "Penanganan pengaduan ini sudah ditunda; lanjutkan dulu sebelum menunda lagi.",
+        "This complaint is already postponed; resume it before postponing again.",
+    ),
+    "deadline_passed": (
+        "Tenggat sudah terlewati",
+        "Deadline already passed",
+        "Tenggat {due} sudah terlewati; tenggat yang terlambat tidak dapat ditunda.",
+        "The deadline of {due} has passed; a missed deadline cannot be postponed.",
+    ),
+    "nothing_to_resume": (
+        "Tidak ada yang ditunda",
+        "Nothing to resume",
+        "Tidak ada tenggat yang sedang ditunda pada pengaduan ini.",
+        "No deadline of this complaint is postponed.",
+    ),
+    "dispute_window_open": (
+        "Masa sanggah belum berakhir",
+        "Dispute window still open",
+        "Pelapor masih dapat menyanggah keputusan sampai akhir {until}; petugas dapat menutup "
+        "pengaduan setelah itu, atau pelapor dapat menerimanya lebih dulu.",
+        "The complainant may dispute the decision until the end of {until}; staff may close the "
+        "complaint after that, or the complainant may accept it sooner.",
+    ),
+    "dispute_window_closed": (
+        "Masa sanggah sudah berakhir",
+        "Dispute window closed",
+        "Masa sanggah keputusan berakhir pada akhir {until}; keputusan tidak dapat disanggah lagi.",
+        "The window to dispute the decision ended at the end of {until}; it can no longer be "
+        "disputed.",
+    ),
     "idempotency_mismatch": (
         "Kunci idempotensi dipakai ulang",
         "Idempotency key reused",

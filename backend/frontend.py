@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from flask import Blueprint, Response, send_from_directory
+from flask import Blueprint, Response, request, send_from_directory
 
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 CSP = (
@@ -29,7 +29,22 @@ DEEP_LINKS = (
     "/pengawasan",
 )
 
+# the contract the page reads on every load: revalidated by ETag instead of downloaded again
+CONTRACT_PATH = "/api/v1/openapi.json"
+
 blp = Blueprint("frontend", __name__)
+
+
+@blp.after_app_request
+def _revalidate_contract(response: Response) -> Response:
+    """The live contract carries an ETag and `no-cache`, so a revisit costs a 304, not ~124 KB."""
+    if request.path != CONTRACT_PATH or request.method not in ("GET", "HEAD"):
+        return response
+    if response.status_code != 200 or response.direct_passthrough:
+        return response
+    response.add_etag()
+    response.headers["Cache-Control"] = "no-cache"
+    return response.make_conditional(request)
 
 
 @blp.after_request

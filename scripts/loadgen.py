@@ -100,13 +100,21 @@ def run(
     if urlsplit(url).hostname not in LOOPBACK:
         raise ValueError("benchmarks only target this machine's loopback")
     per_thread = max(1, total // (processes * threads))
-    jobs = [
-        (url, make_request, threads, per_thread, p * threads * per_thread) for p in range(processes)
-    ]
+    # forked processes inherit `make_request` (a closure cannot be pickled for a Pool)
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+
+    def child(p: int) -> None:
+        queue.put(_process((url, make_request, threads, per_thread, p * threads * per_thread)))
+
+    children = [context.Process(target=child, args=(p,)) for p in range(processes)]
     start = time.perf_counter()
-    with multiprocessing.get_context("fork").Pool(processes) as pool:
-        chunks = pool.map(_process, jobs)
+    for process in children:
+        process.start()
+    chunks = [queue.get() for _ in children]
     seconds = time.perf_counter() - start
+    for process in children:
+        process.join()
     samples = [item for chunk in chunks for item in chunk]
     return Result(
         requests=len(samples),

@@ -31,6 +31,14 @@ class AgencySchema(ma.Schema):
     channels = fields.Dict(keys=fields.String(), values=fields.String(), load_default=dict)
 
 
+class OfficerSchema(ma.Schema):
+    """An assignment candidate: name and role only, no contact details."""
+
+    id = fields.Integer(required=True)
+    full_name = fields.String(required=True)
+    role = fields.String(required=True, validate=validate.OneOf(ROLES))
+
+
 class AgencyCreateSchema(AgencySchema):
     """A new agency."""
 

@@ -9,9 +9,10 @@ from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency, Category, Kecamatan, Kelurahan, RoutingRule
 from backend.auth import service as auth_service
-from backend.auth.models import User
+from backend.auth.models import Role, User
+from backend.auth.principal import Principal
 from backend.db import Page
-from backend.errors import Conflict, NotFound, ValidationFailed
+from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
 def list_agencies(*, session: Session) -> list[Agency]:
@@ -25,6 +26,35 @@ def get_agency(*, session: Session, agency_id: int) -> Agency:
     if agency is None:
         raise NotFound()
     return agency
+
+
+def officers_of(*, session: Session, agency_id: int) -> list[User]:
+    """Active officers and heads of an agency (assignment candidates), by name."""
+    return list(
+        session.scalars(
+            select(User)
+            .where(
+                User.agency_id == agency_id,
+                User.role.in_([Role.OFFICER, Role.AGENCY_HEAD]),
+                User.is_active.is_(True),
+            )
+            .order_by(User.full_name)
+        )
+    )
+
+
+def assignable_officers(*, session: Session, principal: Principal, agency_id: int) -> list[User]:
+    """The officers a complaint of `agency_id` may be assigned to, for who may assign there.
+
+    Verifiers and admins see any agency's; an agency head only their own agency's.
+    """
+    if principal.has(Role.AGENCY_HEAD):
+        if principal.agency_id != agency_id:
+            raise Forbidden()
+    elif not principal.has(Role.VERIFIER, Role.ADMIN):
+        raise Forbidden()
+    get_agency(session=session, agency_id=agency_id)
+    return officers_of(session=session, agency_id=agency_id)
 
 
 def agency_by_code(*, session: Session, code: str, field: str = "agency_code") -> Agency:

@@ -15,13 +15,14 @@ from backend.agencies.schemas import (
     CategoryCreateSchema,
     CategorySchema,
     KecamatanSchema,
+    OfficerSchema,
     RouteSchema,
     StaffCreateSchema,
     StaffQuerySchema,
     StaffUpdateSchema,
 )
 from backend.api_base import Blueprint, PageArgsSchema, page_body, page_schema
-from backend.auth.access import authenticated
+from backend.auth.access import authenticated, current_principal
 from backend.auth.models import Role, User
 from backend.auth.schemas import UserSchema
 from backend.extensions import db
@@ -71,6 +72,23 @@ class AgencyItem(MethodView):
         agency = service.update_agency(session=db.session, agency_id=agency_id, changes=changes)
         db.session.commit()
         return agency
+
+
+@blp.route("/agencies/" + ID.format("agency_id") + "/officers")
+class AgencyOfficers(MethodView):
+    """Who in an agency a complaint can be assigned to."""
+
+    @blp.doc(operationId="listAgencyOfficers")
+    @authenticated(Role.AGENCY_HEAD, Role.VERIFIER, Role.ADMIN)
+    @blp.response(200, OfficerSchema(many=True))
+    def get(self, agency_id: int) -> list[User]:
+        """Active officers and heads of an agency, to assign a complaint / Petugas instansi.
+
+        Names and roles only. An agency head may list only their own agency's officers.
+        """
+        return service.assignable_officers(
+            session=db.session, principal=current_principal(), agency_id=agency_id
+        )
 
 
 @blp.route("/categories")

@@ -6,21 +6,31 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.agencies import service as agencies
 from backend.agencies.models import Agency
 from backend.auth.models import Role, User
 from backend.auth.principal import Principal
+from backend.complaints import notices
 from backend.complaints.models import Complaint, ComplaintEvent, Status
 from backend.complaints.timeline import actor_of, append_event
-from backend.errors import Conflict, Forbidden, ValidationFailed
+from backend.db import now_utc
+from backend.errors import Conflict, DomainError, Forbidden, ValidationFailed
 from backend.sla import service as sla
-from backend.sla.models import ClockKind
+from backend.sla.calendar import Deadline
+from backend.sla.models import ClockKind, ClockState, SlaClock, Unit
 
 COMPLAINANT = "complainant"  # the citizen owner, or whoever holds the code and PIN
 AGENCY = "agency"  # officer or agency head of the complaint's agency
+# the clocks that run against the institution and that a postponement (tunda) may hold; never
+# the citizen's completion clock, which would only lengthen the citizen's own window
+INSTITUTION_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION)
+# The complainant's window to dispute a delivered decision: 14 calendar days from delivery, and
+# never less than SP4N-LAPOR!'s practice of closing a report 10 working days after the follow-up
+# when the reporter does not reply (see `dispute_window`).
+DISPUTE_WINDOW_DAYS = 14
+DISPUTE_WINDOW_WORKING_DAYS = 10
 
 
 @dataclass(frozen=True)
@@ -34,7 +44,12 @@ class Action:
     stops: tuple[str, ...] = ()
     starts: tuple[str, ...] = ()
     stops_all: bool = False
+    pauses: tuple[str, ...] = ()  # running clocks held, with the days they have left
+    resumes: tuple[str, ...] = ()  # paused clocks counting again from the days left
     needs_delivery: bool | None = None
+    # close: staff only once the dispute window has passed; reopen: only within it
+    staff_after_dispute_window: bool = False
+    within_dispute_window: bool = False
 
 
 def _s(*statuses: Status) -> frozenset[str]:
@@ -95,6 +110,7 @@ ACTIONS: dict[str, Action] = {
         Status.CLOSED,
         frozenset({COMPLAINANT, AGENCY, Role.VERIFIER}),
         needs_delivery=True,
+        staff_after_dispute_window=True,
     ),
     "reopen": Action(
         _s(Status.DECIDED),
@@ -103,6 +119,7 @@ ACTIONS: dict[str, Action] = {
         reason_required=True,
         starts=(ClockKind.DECISION,),
         needs_delivery=True,
+        within_dispute_window=True,
     ),
     "reject": Action(
         _s(Status.SUBMITTED, Status.VERIFIED),
@@ -118,6 +135,21 @@ ACTIONS: dict[str, Action] = {
         reason_required=True,
         stops_all=True,
     ),
+    # SP4N-LAPOR!'s "tunda": the institution's deadline is held (status stays) while the case
+    # waits on something outside the institution's hands; the days left are kept
+    "postpone": Action(
+        _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
+        None,
+        frozenset({Role.VERIFIER, AGENCY}),
+        reason_required=True,
+        pauses=INSTITUTION_CLOCKS,
+    ),
+    "resume": Action(
+        _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
+        None,
+        frozenset({Role.VERIFIER, AGENCY}),
+        resumes=INSTITUTION_CLOCKS,
+    ),
 }
 # taken by the system alone, when the citizen's completion window expires (Pasal 44(5))
 DEEMED_WITHDRAWN = Action(_s(Status.INCOMPLETE), Status.WITHDRAWN, frozenset(), stops_all=True)
@@ -125,9 +157,14 @@ DEEMED_WITHDRAWN = Action(_s(Status.INCOMPLETE), Status.WITHDRAWN, frozenset(), 
 RESOLUTION_CODES = ("outside_authority", "not_a_complaint", "duplicate", "insufficient_information")
 
 
+def is_complainant(principal: Principal, complaint: Complaint, *, tracker: bool) -> bool:
+    """Whether the caller is the complainant: the citizen owner or the holder of code and PIN."""
+    return tracker or (principal.is_citizen and complaint.citizen_id == principal.id)
+
+
 def may_act(principal: Principal, complaint: Complaint, action: Action, *, tracker: bool) -> bool:
     """Whether the caller counts as one of the action's actors for this complaint."""
-    if tracker or (principal.is_citizen and complaint.citizen_id == principal.id):
+    if is_complainant(principal, complaint, tracker=tracker):
         return COMPLAINANT in action.actors
     if (
         AGENCY in action.actors
@@ -140,15 +177,28 @@ def may_act(principal: Principal, complaint: Complaint, action: Action, *, track
 
 
 def allowed_actions(
-    principal: Principal, complaint: Complaint, *, tracker: bool = False
+    principal: Principal,
+    complaint: Complaint,
+    *,
+    session: Session,
+    tracker: bool = False,
+    now: datetime | None = None,
 ) -> list[str]:
     """The actions this caller may take now (the front end shows these buttons)."""
+    now = now or now_utc()
     return [
         name
         for name, action in ACTIONS.items()
-        if complaint.status in action.sources
-        and _delivery_ok(complaint, action)
-        and may_act(principal, complaint, action, tracker=tracker)
+        if may_act(principal, complaint, action, tracker=tracker)
+        and _state_problem(
+            session=session,
+            complaint=complaint,
+            name=name,
+            action=action,
+            at=now,
+            complainant=is_complainant(principal, complaint, tracker=tracker),
+        )
+        is None
     ]
 
 
@@ -156,6 +206,81 @@ def _delivery_ok(complaint: Complaint, action: Action) -> bool:
     if action.needs_delivery is None:
         return True
     return (complaint.delivered_at is not None) == action.needs_delivery
+
+
+def dispute_window(*, session: Session, complaint: Complaint) -> Deadline | None:
+    """When the complainant's window to dispute the delivered decision ends (None: undelivered).
+
+    Until then the complainant may accept (`close`) or dispute (`reopen`) the decision, and
+    staff may not close the case; afterwards staff may close it and a dispute is too late.
+    The window is 14 calendar days from delivery (day 0 the local date of delivery, ending at the
+    end of day 14 local time, the counting rule of every clock), but, as it runs against the
+    citizen, never ends before SP4N-LAPOR!'s 10 working days after the follow-up: across Lebaran
+    and cuti bersama the working-day reading is the later one and wins.
+    """
+    if complaint.delivered_at is None:
+        return None
+    code = sla.calendar_code_of(session=session, agency_id=complaint.agency_id)
+    readings = [
+        sla.compute_deadline(
+            session=session, start=complaint.delivered_at, days=days, unit=unit, code=code
+        )
+        for days, unit in (
+            (DISPUTE_WINDOW_DAYS, Unit.CALENDAR_DAY),
+            (DISPUTE_WINDOW_WORKING_DAYS, Unit.WORKING_DAY),
+        )
+    ]
+    return max(readings, key=lambda deadline: deadline.due_at)
+
+
+def _open_clocks(session: Session, complaint: Complaint, kinds: tuple[str, ...]) -> list[SlaClock]:
+    return [
+        clock
+        for clock in sla.list_clocks(session=session, complaint_id=complaint.id)
+        if clock.kind in kinds and clock.state in sla.OPEN_STATES
+    ]
+
+
+def _state_problem(
+    *,
+    session: Session,
+    complaint: Complaint,
+    name: str,
+    action: Action,
+    at: datetime,
+    complainant: bool,
+) -> DomainError | None:
+    """Why `action` cannot be taken on the complaint as it stands now (None: it can).
+
+    One rule for both `allowed_actions` and `transition`, so a button is shown exactly when the
+    action would be accepted.
+    """
+    if complaint.status not in action.sources or not _delivery_ok(complaint, action):
+        return Conflict("invalid_transition", action=name, status=complaint.status)
+    if action.pauses:
+        clocks = _open_clocks(session, complaint, action.pauses)
+        if any(clock.state == ClockState.PAUSED for clock in clocks):
+            return Conflict("already_postponed")
+        if not clocks:
+            return Conflict("nothing_to_postpone")
+        # a deadline already missed stays missed: holding it would wipe the breach on resume
+        overdue = [clock for clock in clocks if clock.overdue_at(at)]
+        if overdue:
+            return Conflict("deadline_passed", due=overdue[0].due_date.isoformat())
+    if action.resumes and not any(
+        clock.state == ClockState.PAUSED
+        for clock in _open_clocks(session, complaint, action.resumes)
+    ):
+        return Conflict("nothing_to_resume")
+    if action.within_dispute_window or (action.staff_after_dispute_window and not complainant):
+        window = dispute_window(session=session, complaint=complaint)
+        if window is not None:
+            until = window.due_date.isoformat()
+            if action.within_dispute_window and at > window.due_at:
+                return Conflict("dispute_window_closed", until=until)
+            if action.staff_after_dispute_window and at <= window.due_at:
+                return Conflict("dispute_window_open", until=until)
+    return None
 
 
 def transition(
@@ -176,8 +301,16 @@ def transition(
         raise ValidationFailed(errors={"action": [f"Unknown action {action_name!r}."]})
     if not may_act(principal, complaint, action, tracker=tracker):
         raise Forbidden()
-    if complaint.status not in action.sources or not _delivery_ok(complaint, action):
-        raise Conflict("invalid_transition", action=action_name, status=complaint.status)
+    problem = _state_problem(
+        session=session,
+        complaint=complaint,
+        name=action_name,
+        action=action,
+        at=at,
+        complainant=is_complainant(principal, complaint, tracker=tracker),
+    )
+    if problem is not None:
+        raise problem
     if action.reason_required and not (reason and reason.strip()):
         raise ValidationFailed(
             "reason_required", errors={"reason": ["Required."]}, action=action_name
@@ -230,6 +363,35 @@ def _apply(
     if action.stops_all:
         stopped = sla.stop_all_clocks(session=session, complaint_id=complaint.id, at=at)
         event_data["clocks_stopped"] = [c.kind for c in stopped]
+    for kind in action.pauses:
+        clock = sla.pause_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
+        if clock is not None:
+            # no deadline while held: `due_at` is null, the former one is kept for the record
+            event_data.setdefault("clocks_paused", []).append(
+                {
+                    "kind": kind,
+                    "cycle": clock.cycle,
+                    "days_left": clock.remaining_days,
+                    "unit": clock.unit,
+                    "due_at": None,
+                    "was_due_at": clock.due_at.isoformat(),
+                }
+            )
+    for kind in action.resumes:
+        clock = sla.running_clock(session=session, complaint_id=complaint.id, kind=kind)
+        days_left = clock.remaining_days if clock is not None else None
+        clock = sla.resume_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
+        if clock is not None:
+            event_data.setdefault("clocks_resumed", []).append(
+                {
+                    "kind": kind,
+                    "cycle": clock.cycle,
+                    "days_left": days_left,
+                    "unit": clock.unit,
+                    "due_at": clock.due_at.isoformat(),
+                    "deadline_version": clock.deadline_version,
+                }
+            )
     for kind in action.starts:
         clock = sla.start_clock(
             session=session,
@@ -242,7 +404,7 @@ def _apply(
         event_data.setdefault("clocks_started", []).append(
             {"kind": kind, "due_at": clock.due_at.isoformat(), "cycle": clock.cycle}
         )
-    return append_event(
+    event = append_event(
         session=session,
         complaint=complaint,
         kind="transition",
@@ -254,6 +416,8 @@ def _apply(
         actor=actor,
         at=at,
     )
+    notices.queue_notices(session=session, complaint=complaint, event=event)
+    return event
 
 
 def _effects(
@@ -308,7 +472,11 @@ def _effects(
         }
     if name == "deliver":
         complaint.delivered_at = at
-        return {"delivery_channel": data.get("delivery_channel")}
+        window = dispute_window(session=session, complaint=complaint)
+        return {
+            "delivery_channel": data.get("delivery_channel"),
+            "dispute_window_ends_at": window.due_at.isoformat() if window else None,
+        }
     if name == "reopen":
         complaint.delivered_at = None
         complaint.decided_at = None
@@ -334,18 +502,3 @@ def _reroute(*, session: Session, complaint: Complaint, agency_code: str) -> Non
     agency = agencies.agency_by_code(session=session, code=agency_code)
     complaint.agency_id = agency.id
     sla.move_clocks(session=session, complaint_id=complaint.id, agency_id=agency.id)
-
-
-def officers_of(*, session: Session, agency_id: int) -> list[User]:
-    """Active officers and heads of an agency (assignment candidates)."""
-    return list(
-        session.scalars(
-            select(User)
-            .where(
-                User.agency_id == agency_id,
-                User.role.in_([Role.OFFICER, Role.AGENCY_HEAD]),
-                User.is_active.is_(True),
-            )
-            .order_by(User.full_name)
-        )
-    )

@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
@@ -109,6 +110,31 @@ class Complaint(Base):
     __table_args__ = (
         Index("ix_complaints_agency_status", "agency_id", "status"),
         Index("ix_complaints_status_received", "status", "received_at"),
+        # the staff queue sorted by nearest deadline, and the overdue filter (issue 5)
+        Index("ix_complaints_agency_next_due", "agency_id", "next_due_at", "id"),
+        Index("ix_complaints_next_due", "next_due_at", "id"),
+        # the overdue filter, newest first: walked backwards, next_due_at checked in the index
+        Index(
+            "ix_complaints_open_received",
+            "received_at",
+            "next_due_at",
+            postgresql_where=text("next_due_at IS NOT NULL"),
+            sqlite_where=text("next_due_at IS NOT NULL"),
+        ),
+        # text search (`q`, ILIKE): substring matches over a million complaints need trigrams
+        # (pg_trgm, GIN) on PostgreSQL; on SQLite these are plain indexes
+        Index(
+            "ix_complaints_title_trgm",
+            "title",
+            postgresql_using="gin",
+            postgresql_ops={"title": "gin_trgm_ops"},
+        ),
+        Index(
+            "ix_complaints_description_trgm",
+            "description",
+            postgresql_using="gin",
+            postgresql_ops={"description": "gin_trgm_ops"},
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -156,6 +182,8 @@ class Complaint(Base):
     received_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
 
     received_at: Mapped[datetime] = mapped_column(index=True)
+    # the earliest deadline of the running clocks (None: none runs), kept by `next_due.py`
+    next_due_at: Mapped[datetime | None]
     recorded_at: Mapped[datetime] = mapped_column(default=now_utc)
     verified_at: Mapped[datetime | None]
     decided_at: Mapped[datetime | None]

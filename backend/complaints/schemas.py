@@ -139,6 +139,9 @@ class ClockSummarySchema(ma.Schema):
     due_date = fields.Date(required=True)
     stopped_at = LocalDateTime(allow_none=True)
     breached_at = LocalDateTime(allow_none=True)
+    # a postponed (paused) clock has no deadline: `due_at` is the one it had before the pause
+    paused_at = LocalDateTime(allow_none=True)
+    days_left_when_paused = fields.Integer(attribute="remaining_days", allow_none=True)
 
 
 class ComplaintSchema(ma.Schema):

@@ -19,6 +19,7 @@ from backend.agencies import service as agencies
 from backend.api_fields import WIB
 from backend.auth.models import Role, Scope, User
 from backend.auth.principal import Principal
+from backend.complaints import next_due  # noqa: F401  (keeps complaints.next_due_at in step)
 from backend.complaints.models import (
     ASSISTED_CHANNELS,
     Channel,
@@ -32,7 +33,7 @@ from backend.complaints.models import (
     Visibility,
 )
 from backend.complaints.timeline import actor_of, append_event
-from backend.db import Page, paginate
+from backend.db import Page, now_utc, paginate
 from backend.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from backend.notifications import service as outbox
 from backend.notifications.models import OutboxMessage, OutboxStatus
@@ -361,26 +362,28 @@ def list_complaints(
 
     `overdue=true` keeps complaints with an overdue clock, `false` those without; both use the
     one rule of `SlaClock.overdue`. `sort=deadline` puts the nearest running deadline first.
+    Both read `Complaint.next_due_at`, the earliest running deadline (see `next_due.py`).
     """
     query = _filtered(session=session, query=visible_to(principal), filters=filters)
-    if overdue_ids is None and filters.get("overdue") is not None:
-        overdue_ids = sla.overdue_complaint_ids()
-        if not filters["overdue"]:
-            query = query.where(Complaint.id.not_in(overdue_ids))
-            overdue_ids = None
     if overdue_ids is not None:
         query = query.where(Complaint.id.in_(overdue_ids))
+    elif filters.get("overdue") is not None:
+        # the earliest running deadline has passed exactly when some running clock is overdue
+        # (`SlaClock.overdue_at`); on the denormalised column it is an index range
+        overdue = Complaint.next_due_at < now_utc()
+        query = query.where(overdue if filters["overdue"] else ~overdue | _no_running_clock)
     sort = filters.get("sort") or "-received_at"
     if sort == "deadline":
-        next_due = sla.next_due_by_complaint()
-        query = query.outerjoin(next_due, next_due.c.complaint_id == Complaint.id).order_by(
-            next_due.c.next_due_at.is_(None), next_due.c.next_due_at, Complaint.id
-        )
+        # NULLS LAST is the order of the index (agency_id, next_due_at, id): the page is its head
+        query = query.order_by(Complaint.next_due_at.asc().nulls_last(), Complaint.id)
     elif sort == "received_at":
         query = query.order_by(Complaint.received_at, Complaint.id)
     else:
         query = query.order_by(Complaint.received_at.desc(), Complaint.id.desc())
     return paginate(session, query, page=page, per_page=per_page)
+
+
+_no_running_clock = Complaint.next_due_at.is_(None)
 
 
 def _filtered(*, session: Session, query: Select[Any], filters: dict[str, Any]) -> Select[Any]:
@@ -405,12 +408,13 @@ def _filtered(*, session: Session, query: Select[Any], filters: dict[str, Any]) 
     if filters.get("assigned_to_me") is not None and filters.get("_principal_id"):
         query = query.where(Complaint.assigned_officer_id == filters["_principal_id"])
     if filters.get("q"):
-        text = filters["q"].lower()
-        # autoescape: a "%" or "_" typed by a user is a character, not a wildcard
+        text = filters["q"]
+        # autoescape: a "%" or "_" typed by a user is a character, not a wildcard; ILIKE on
+        # PostgreSQL is what the trigram indexes serve
         query = query.where(
             or_(
-                func.lower(Complaint.title).contains(text, autoescape=True),
-                func.lower(Complaint.description).contains(text, autoescape=True),
+                Complaint.title.icontains(text, autoescape=True),
+                Complaint.description.icontains(text, autoescape=True),
                 Complaint.tracking_code == normalise_code(filters["q"]),
             )
         )

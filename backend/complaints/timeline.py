@@ -146,7 +146,9 @@ def verify_chain(*, session: Session, complaint_id: int | None = None) -> list[B
         last_seq, last_hash = reached.get(cid, (0, GENESIS))
         if cid not in broken and (last_hash != head or last_seq != length):
             broken[cid] = BrokenLink(
-                cid, last_seq + 1, None,
+                cid,
+                last_seq + 1,
+                None,
                 f"missing events at the end: the chain stops at seq {last_seq} of {length}",
             )
     return sorted(broken.values(), key=lambda link: link.complaint_id)

@@ -85,7 +85,7 @@ def complaint_body(complaint: Complaint, principal: Principal) -> Presented:
         agency=agencies.get(complaint.agency_id) if complaint.agency_id else None,
         complainant=complaint.identity if visible else None,
         identity_hidden=complaint.identity is not None and not visible,
-        allowed_actions=lifecycle.allowed_actions(principal, complaint),
+        allowed_actions=lifecycle.allowed_actions(principal, complaint, session=db.session),
         clocks=_clocks(complaint),
     )
 
@@ -499,7 +499,9 @@ def tracked_body(complaint: Complaint) -> Presented:
         complaint,
         category=categories.get(complaint.category_id),
         agency=agencies.get(complaint.agency_id) if complaint.agency_id else None,
-        allowed_actions=lifecycle.allowed_actions(PUBLIC, complaint, tracker=True),
+        allowed_actions=lifecycle.allowed_actions(
+            PUBLIC, complaint, session=db.session, tracker=True
+        ),
         clocks=_clocks(complaint),
         timeline=timeline.list_events(
             session=db.session, complaint_id=complaint.id, include_internal=False

@@ -59,6 +59,13 @@ class SummaryRowSchema(ma.Schema):
     clock = fields.String(required=True)
     open = fields.Integer(required=True)
     overdue = fields.Integer(required=True)
+    at_risk = fields.Integer(
+        required=True,
+        metadata={
+            "description": "running clocks not yet overdue but inside the escalation ladder's "
+            "warning window (by default the last 3 working days before the deadline)"
+        },
+    )
     breached = fields.Integer(required=True)
     on_time = fields.Integer(required=True)
     compliance_rate = fields.Float(allow_none=True)

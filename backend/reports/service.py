@@ -16,7 +16,9 @@ from backend.auth.models import Role
 from backend.auth.principal import Principal
 from backend.complaints.models import Complaint
 from backend.db import Page
+from backend.db.pagination import count_limit, count_upto
 from backend.errors import Forbidden
+from backend.sla import service as sla
 from backend.sla.models import ClockKind, ClockState, SlaClock, SlaEscalation
 
 # UU 25/2009 Pasal 54: what missing each deadline costs the officer responsible
@@ -106,9 +108,15 @@ def list_breaches(
             )
         )
     query = query.order_by(late.desc(), SlaClock.id)
-    total = session.scalar(select(func.count()).select_from(query.order_by(None).subquery()))
     rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    return Page(items=[tuple(row) for row in rows], page=page, per_page=per_page, total=total or 0)
+    total, exact = count_upto(session, query, count_limit(page, per_page))
+    return Page(
+        items=[tuple(row) for row in rows],
+        page=page,
+        per_page=per_page,
+        total=total,
+        total_exact=exact,
+    )
 
 
 def _percentile(values: list[float], share: float) -> float | None:
@@ -133,10 +141,11 @@ def breach_summary(
     period_to: datetime | None,
     agency_id: int | None = None,
 ) -> list[dict[str, Any]]:
-    """Per agency and clock: open, breached, compliance and time to finish (median, p90).
+    """Per agency and clock: open, at risk, breached, compliance and time to finish (median, p90).
 
     A clock counts in the period when it started in it. Compliance = clocks finished on time /
     (finished on time + breached); still-running clocks within their deadline are not counted.
+    At risk = running, not yet overdue, inside the ladder's warning window (`sla.WarningWindow`).
     Durations are from start to stop of finished clocks (time to respond, to decide, ...).
     """
     agency_id = _scoped_agency(principal, agency_id)
@@ -148,6 +157,9 @@ def breach_summary(
         SlaClock.stopped_at,
         SlaClock.due_at,
         SlaClock.breached_at,
+        SlaClock.policy_id,
+        SlaClock.calendar_code,
+        SlaClock.due_date,
     ).where(SlaClock.kind.in_(STAFF_CLOCKS))
     if agency_id is not None:
         query = query.where(SlaClock.agency_id == agency_id)
@@ -157,12 +169,40 @@ def breach_summary(
         query = query.where(SlaClock.started_at < period_to)
     codes = dict(session.execute(select(Agency.id, Agency.code)).all())
     groups: dict[tuple[int | None, str], dict[str, Any]] = defaultdict(
-        lambda: {"open": 0, "overdue": 0, "breached": 0, "on_time": 0, "durations": []}
+        lambda: {
+            "open": 0,
+            "overdue": 0,
+            "at_risk": 0,
+            "breached": 0,
+            "on_time": 0,
+            "durations": [],
+        }
     )
-    for agency, kind, state, started, stopped, due, breached in session.execute(query):
+    warning = sla.WarningWindow(session=session, now=now)
+    for (
+        agency,
+        kind,
+        state,
+        started,
+        stopped,
+        due,
+        breached,
+        policy_id,
+        calendar_code,
+        due_date,
+    ) in session.execute(query):
         row = groups[(agency, kind)]
         if state in (ClockState.RUNNING, ClockState.PAUSED):
             row["open"] += 1
+        if warning.contains(
+            kind=kind,
+            state=state,
+            policy_id=policy_id,
+            calendar_code=calendar_code,
+            due_date=due_date,
+            due_at=due,
+        ):
+            row["at_risk"] += 1
         if state == ClockState.RUNNING and due < now:
             row["overdue"] += 1
         if breached is not None or (state == ClockState.RUNNING and due < now):

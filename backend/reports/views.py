@@ -101,7 +101,11 @@ class BreachSummary(MethodView):
     @blp.arguments(SummaryQuerySchema, location="query")
     @blp.response(200, SummarySchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
-        """Open, breached, compliance rate, median and p90 time to finish, per agency and clock."""
+        """Open, at-risk, breached, compliance rate, median and p90 time to finish, per agency
+        and clock.
+
+        At risk: running clocks not yet overdue inside the escalation ladder's warning window.
+        """
         rows = service.breach_summary(
             session=db.session,
             principal=current_principal(),

@@ -685,6 +685,49 @@ def next_action(
     return min(candidates) if candidates else None
 
 
+def warning_at(calendar: WorkingCalendar, rule: dict[str, Any], due_date: date) -> datetime | None:
+    """When the ladder's warning (its step before the deadline) fires; None without one."""
+    for step in rule["ladder"]:
+        if step["offset"] < 0:
+            return step_time(calendar, due_date, step["offset"])
+    return None
+
+
+class WarningWindow:
+    """Which clocks are at risk at `now`: running, not yet overdue, past the ladder's warning.
+
+    By default that is the last 3 working days before the due date ends. Calendars and
+    policies are read once, so a report can ask about many clocks.
+    """
+
+    def __init__(self, *, session: Session, now: datetime) -> None:
+        self._session = session
+        self._now = now
+        self._calendars: dict[str, WorkingCalendar] = {}
+        self._rules: dict[tuple[int | None, str], dict[str, Any]] = {}
+
+    def contains(
+        self,
+        *,
+        kind: str,
+        state: str,
+        policy_id: int | None,
+        calendar_code: str,
+        due_date: date,
+        due_at: datetime,
+    ) -> bool:
+        """Whether a clock with these columns is at risk (overdue clocks are not: they breached)."""
+        if state != ClockState.RUNNING or due_at < self._now:
+            return False
+        if calendar_code not in self._calendars:
+            self._calendars[calendar_code] = get_calendar(session=self._session, code=calendar_code)
+        if (policy_id, kind) not in self._rules:
+            policy = self._session.get(SlaPolicy, policy_id) if policy_id else None
+            self._rules[(policy_id, kind)] = rule_of(policy, kind)
+        opens = warning_at(self._calendars[calendar_code], self._rules[(policy_id, kind)], due_date)
+        return opens is not None and opens <= self._now
+
+
 @dataclass
 class FiredStep:
     """A ladder step the sweep fired (and nobody had fired before)."""

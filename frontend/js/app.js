@@ -37,21 +37,59 @@ function drawNav(path) {
 
 let rendering = 0;
 let firstRender = true;
+let shown = null; // what the current view returned: optionally { state(), restore(state) }
+let carry = null; // what the language switch keeps of the current view while it is redrawn
+
+/** What the user typed or chose in the view, control by control (files included). */
+function snapshot(main) {
+  return [...main.querySelectorAll("input, select, textarea")].map((el) => ({
+    el, value: el.value, checked: el.checked, files: el.type === "file" ? el.files : null,
+  }));
+}
+
+/** Put a snapshot back into the redrawn view: the same controls in the same order. */
+function restoreControls(main, saved) {
+  const controls = [...main.querySelectorAll("input, select, textarea")];
+  const key = (el) => `${el.tagName}|${el.type}|${el.name}|${el.type === "radio" || el.type === "checkbox" ? el.value : ""}`;
+  const pool = new Map();
+  for (const item of saved) {
+    const list = pool.get(key(item.el)) || [];
+    list.push(item);
+    pool.set(key(item.el), list);
+  }
+  for (const el of controls) {
+    const item = (pool.get(key(el)) || []).shift();
+    if (!item) continue;
+    if (el.type === "radio" || el.type === "checkbox") el.checked = item.checked;
+    else if (el.type === "file") { if (item.files && item.files.length) el.files = item.files; }
+    else el.value = item.value;
+    // dependent controls (kelurahan follows kecamatan) refill before their own value is put back
+    if (el.tagName === "SELECT") el.dispatchEvent(new Event("change", { bubbles: true }));
+  }
+}
+
 onRoute(async (load, ctx) => {
   const ticket = ++rendering;
   const main = document.getElementById("main");
+  const kept = carry && carry.path === ctx.path ? carry : null;
+  carry = null;
   main.removeAttribute("data-ready");
   drawNav(ctx.path);
   const module = await load();
   if (ticket !== rendering) return;
   main.replaceChildren();
-  await module.default(main, ctx);
+  shown = (await module.default(main, ctx)) || null;
   if (ticket !== rendering) return;
+  if (kept) {
+    restoreControls(main, kept.controls);
+    if (shown && shown.restore) shown.restore(kept.state);
+  }
   const heading = main.querySelector("h1");
   if (heading) {
     heading.tabIndex = -1;
-    // the first page load leaves focus at the top (skip link first); later route changes move it
-    if (!firstRender) heading.focus();
+    // the first page load leaves focus at the top (skip link first); a language switch leaves it
+    // on the switch; other route changes move it to the new heading
+    if (!firstRender && !kept) heading.focus();
     document.title = `${heading.textContent} · ${t("app.name")}`;
   }
   firstRender = false;
@@ -59,6 +97,8 @@ onRoute(async (load, ctx) => {
 });
 
 document.getElementById("lang-switch").addEventListener("click", async () => {
+  const main = document.getElementById("main");
+  carry = { path: location.pathname, controls: snapshot(main), state: shown && shown.state ? shown.state() : null };
   await loadLang(currentLang() === "id" ? "en" : "id");
   translateShell();
   await render();

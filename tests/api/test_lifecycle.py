@@ -213,7 +213,9 @@ def test_full_path_with_clocks(client, app, headers_for):
     assert body["delivered_at"] is not None
     assert clock(body, "delivery")["state"] == "stopped"
 
-    body = ok(act(client, officer, cid, action="close"))
+    # staff wait for the dispute window; the complainant may accept at once
+    problem(act(client, officer, cid, action="close"), 409, "dispute_window_open")
+    body = ok(act(client, citizen, cid, action="close"))
     assert body["status"] == "closed"
     assert body["closed_at"] is not None
     assert all(c["state"] != "running" for c in body["clocks"])

@@ -84,7 +84,9 @@ def filed(client, headers_for):
 
 def test_envelope_and_pagination(client, headers_for, filed):
     body = listing(client, headers_for("verifier"), per_page=2, page=1)
-    assert body["pagination"] == {"page": 1, "per_page": 2, "total": 5, "pages": 3}
+    assert body["pagination"] == {
+        "page": 1, "per_page": 2, "total": 5, "pages": 3, "total_exact": True
+    }
     assert len(body["items"]) == 2
     page3 = listing(client, headers_for("verifier"), per_page=2, page=3)
     assert len(page3["items"]) == 1

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import time_machine
 from sqlalchemy import select
@@ -114,3 +115,32 @@ def test_the_inspectorate_step_is_marked_for_the_ombudsman(app, client, headers_
         ("supervisor", False),
         ("inspectorate", True),
     ]
+
+
+def _at_risk(client, headers):
+    rows = client.get(SUMMARY, headers=headers).get_json()["rows"]
+    return {(r["agency"], r["clock"]): (r["at_risk"], r["overdue"]) for r in rows}
+
+
+def test_at_risk_counts_clocks_inside_the_warning_window(app, client, headers_for):
+    # received Mon 5 Oct 2026: the response is due Mon 19 Oct (14 calendar days); the ladder's
+    # warning fires 3 working days before, after Wed 14 Oct; received Wed 14 Oct: due Wed 28 Oct,
+    # warned after Fri 23 Oct
+    key = ("DISDUKCAPIL", "response")
+
+    def at(day: int) -> Any:
+        return time_machine.travel(datetime(2026, 10, day, 5, 0, tzinfo=UTC), tick=False)
+
+    with at(14):
+        verifier = headers_for("verifier")
+        file_complaint(client, verifier, channel="letter", received_at="2026-10-05T09:00:00+07:00")
+        file_complaint(client, verifier, channel="letter", received_at="2026-10-14T09:00:00+07:00")
+        assert _at_risk(client, headers_for("supervisor"))[key] == (0, 0)
+    with at(15):
+        assert _at_risk(client, headers_for("supervisor"))[key] == (1, 0)
+        assert _at_risk(client, headers_for("agency_head"))[key] == (1, 0)
+    with at(20):
+        # overdue is no longer "at risk"
+        assert _at_risk(client, headers_for("supervisor"))[key] == (0, 1)
+    with at(26):
+        assert _at_risk(client, headers_for("supervisor"))[key] == (1, 1)

@@ -33,6 +33,7 @@ DYNAMIC = {
     "channel.": [c.value for c in Channel],
     "resolution.": list(RESOLUTION_CODES),
     "track.help.": ["close", "reopen", "withdraw"],
+    "role.": ["officer", "agency_head"],
 }
 
 
@@ -155,3 +156,18 @@ def test_catalogue_files_are_small() -> None:
         p.stat().st_size for p in Path(FRONTEND_DIR).rglob("*") if p.suffix in {".js", ".css"}
     )
     assert total < 150_000
+
+
+def test_the_contract_is_revalidated_not_downloaded_again(static_client: Any) -> None:
+    first = static_client.get("/api/v1/openapi.json")
+    assert first.status_code == 200
+    etag = first.headers["ETag"]
+    assert first.headers["Cache-Control"] == "no-cache"
+    again = static_client.get("/api/v1/openapi.json", headers={"If-None-Match": etag})
+    assert again.status_code == 304
+    assert again.get_data() == b"" and again.headers["ETag"] == etag
+    assert again.headers["Cache-Control"] == "no-cache"
+    stale = static_client.get("/api/v1/openapi.json", headers={"If-None-Match": '"other"'})
+    assert stale.status_code == 200 and stale.get_json()["paths"]
+    # only the contract: other API answers keep their own caching rules
+    assert "ETag" not in static_client.get("/healthz").headers

@@ -1,4 +1,4 @@
-// Supervisor breach dashboard: counts per agency and clock, compliance chart, list, CSV.
+// Supervisor breach dashboard: breached and at-risk counts per agency and clock, compliance chart, list, CSV.
 import { call, has } from "../api.js";
 import { h, tableWrap } from "../dom.js";
 import { formatDateTime, formatNumber, t } from "../i18n.js";
@@ -51,9 +51,9 @@ export default async function breaches(main) {
   main.append(
     h("h2", {}, t("breaches.summary")),
     rows.length ? tableWrap(h("table", { "data-testid": "breach-summary" }, h("caption", {}, t("breaches.summary_caption")),
-      h("thead", {}, h("tr", {}, ["complaint.agency", "clocks.kind", "breaches.open", "breaches.overdue", "breaches.breached", "breaches.rate", "clocks.consequence"].map((k) => h("th", { scope: "col" }, t(k))))),
+      h("thead", {}, h("tr", {}, ["complaint.agency", "clocks.kind", "breaches.open", "breaches.at_risk", "breaches.overdue", "breaches.breached", "breaches.rate", "clocks.consequence"].map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, r.agency), h("td", {}, label("clock", r.clock)),
-        h("td", {}, formatNumber(r.open || 0)), h("td", {}, formatNumber(r.overdue || 0)), h("td", {}, formatNumber(r.breached || 0)),
+        h("td", {}, formatNumber(r.open || 0)), h("td", { "data-testid": "at-risk" }, formatNumber(r.at_risk || 0)), h("td", {}, formatNumber(r.overdue || 0)), h("td", {}, formatNumber(r.breached || 0)),
         h("td", {}, percent(r.compliance_rate)), h("td", {}, r.consequence || "–")))))) : h("p", {}, t("breaches.none")),
     h("h2", { id: "chart-h" }, t("breaches.chart")),
     h("div", { class: "bar-chart", role: "list", "aria-labelledby": "chart-h" }, [...perAgency].map(([agency, acc]) => {
@@ -72,8 +72,8 @@ export default async function breaches(main) {
         h("td", {}, formatNumber(Math.floor((b.overdue_seconds || 0) / DAY))), h("td", {}, b.consequence || "–"))))))
       : h("p", {}, t("breaches.none")),
     h("button", { type: "button", "data-testid": "breach-csv", onclick: () => download("pelanggaran-tenggat.csv", csv([
-      ["agency", "clock", "open", "overdue", "breached", "on_time", "finished", "compliance_rate", "consequence"],
-      ...rows.map((r) => [r.agency, r.clock, r.open, r.overdue, r.breached, r.on_time, r.finished, r.compliance_rate, r.consequence]),
+      ["agency", "clock", "open", "at_risk", "overdue", "breached", "on_time", "finished", "compliance_rate", "consequence"],
+      ...rows.map((r) => [r.agency, r.clock, r.open, r.at_risk, r.overdue, r.breached, r.on_time, r.finished, r.compliance_rate, r.consequence]),
       [],
       ["tracking_code", "complaint_id", "agency", "clock", "due_at", "breached_at", "days_overdue", "escalation_level", "consequence"],
       ...breachRows.map((b) => [b.tracking_code, b.complaint_id, b.agency, b.clock, b.due_at, b.breached_at,

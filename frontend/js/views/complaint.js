@@ -6,7 +6,7 @@ import { currentUser, isStaff } from "../session.js";
 import { actionPanel } from "./confirm.js";
 import { clocksTable, facts, label, timelineList } from "./labels.js";
 
-const REASON_REQUIRED = new Set(["request_info", "reroute", "reopen", "reject", "withdraw"]);
+const REASON_REQUIRED = new Set(["request_info", "reroute", "reopen", "reject", "withdraw", "postpone"]);
 const RESOLUTIONS = ["outside_authority", "not_a_complaint", "duplicate", "insufficient_information"];
 
 export default async function complaintView(main, { params }) {
@@ -26,6 +26,15 @@ export default async function complaintView(main, { params }) {
   const body = h("div");
   main.append(body);
 
+  let officers = [];
+
+  /** The agency's officers to assign to, by name (listAgencyOfficers). */
+  async function officersOf(code) {
+    const agency = agencyList.find((a) => a.code === code);
+    if (!agency) return [];
+    return call("listAgencyOfficers", { path: { agency_id: agency.id } }).then((r) => r.data).catch(() => []);
+  }
+
   async function load() {
     const [complaint, events, files] = await Promise.all([
       call("getComplaint", { path: { complaint_id: id } }),
@@ -33,6 +42,7 @@ export default async function complaintView(main, { params }) {
       call("listComplaintAttachments", { path: { complaint_id: id } }).catch(() => ({ data: [] })),
     ]);
     const sla = has("getComplaintSla") ? await call("getComplaintSla", { path: { complaint_id: id } }).catch(() => null) : null;
+    officers = (complaint.data.allowed_actions || []).includes("assign") ? await officersOf(complaint.data.agency) : [];
     draw(complaint.data, complaint.etag || complaint.data.etag, events.data, files.data, sla && sla.data);
   }
 
@@ -44,8 +54,10 @@ export default async function complaintView(main, { params }) {
     }
     if (action === "assign") {
       const me = currentUser();
-      out.push(field({ label: t("action.officer_id"), name: "officer_id", type: "number", required: true, hint: t("action.officer_hint"),
-        value: me && ["agency_head", "officer"].includes(me.role) ? me.id : c.assigned_officer_id, attrs: { min: 1 } }).wrap);
+      const mine = me && officers.some((o) => o.id === me.id) ? me.id : "";
+      out.push(field({ label: t("action.officer"), name: "officer_id", type: "select", required: true, hint: t("action.officer_hint"),
+        options: [["", t("form.choose")], ...officers.map((o) => [String(o.id), `${o.full_name} (${label("role", o.role)})`])],
+        value: String(c.assigned_officer_id || mine) }).wrap);
     }
     if (action === "decide") {
       out.push(field({ label: t("action.decision"), name: "decision", type: "textarea", required: true }).wrap,
@@ -73,7 +85,7 @@ export default async function complaintView(main, { params }) {
   function draw(c, etag, events, files, sla) {
     const who = c.complainant;
     fill(body, 
-      h("h1", {}, t("complaint.heading_code", { code: c.tracking_code })),
+      h("h1", { tabindex: "-1" }, t("complaint.heading_code", { code: c.tracking_code })), // focused after an action
       facts([
         [t("complaint.title"), h("span", { "data-testid": "complaint-title" }, c.title)],
         [t("complaint.status"), h("strong", { "data-testid": "status" }, label("status", c.status))],

@@ -28,7 +28,10 @@ export function actionPanel({ title, fields = [], run, danger = false, testid })
     if (bad) { bad.setAttribute("aria-invalid", "true"); showError(errors, { problem: { title: t("form.fix") } }); bad.focus(); return; }
     ask.hidden = false; yes.hidden = false; proceed.hidden = true; yes.focus();
   });
-  cancel.addEventListener("click", () => { panel.hidden = true; open.setAttribute("aria-expanded", "false"); reset(); open.focus(); });
+  const close = () => { panel.hidden = true; open.setAttribute("aria-expanded", "false"); reset(); open.focus(); };
+  cancel.addEventListener("click", close);
+  // Escape closes the open action and returns to its button, as a disclosure should
+  panel.addEventListener("keydown", (event) => { if (event.key === "Escape") { event.preventDefault(); close(); } });
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     yes.disabled = true;

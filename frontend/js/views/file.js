@@ -56,12 +56,14 @@ export default async function file(main) {
     return false;
   }
 
-  next.addEventListener("click", () => {
+  function forward() {
     if (!validStep()) return;
     let i = current + 1;
     while (!visible(i)) i += 1;
     show(i);
-  });
+  }
+
+  next.addEventListener("click", forward);
   back.addEventListener("click", () => {
     let i = current - 1;
     while (!visible(i)) i -= 1;
@@ -71,6 +73,8 @@ export default async function file(main) {
 
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    // Enter in a field of an earlier step means "next", never "send"
+    if (current !== steps.length - 1) { forward(); return; }
     const values = formValues(form);
     if (!values.consent) {
       showError(errors, { problem: { title: t("form.fix"), detail: t("file.consent_required") } });
@@ -97,4 +101,6 @@ export default async function file(main) {
 
   main.append(h("h1", {}, t("file.heading")), h("p", {}, t("file.intro")), form);
   show(0, false);
+  // a language switch redraws the view: it comes back on the same step with what was typed
+  return { state: () => ({ step: current }), restore: (state) => { if (state) show(state.step, false); } };
 }

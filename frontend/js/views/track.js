@@ -48,7 +48,7 @@ export default function track(main, { query }) {
       incomplete ? h("p", { class: "warning" }, t("track.incomplete_notice")) : null,
       h("h3", {}, t("clocks.heading")), clocksTable(c.clocks),
       h("h3", {}, t("timeline.heading")), timelineList(c.timeline),
-      h("h3", {}, t("attachments.heading")),
+      h("h3", { id: "track-files", tabindex: "-1" }, t("attachments.heading")),
       c.attachments && c.attachments.length ? h("ul", {}, c.attachments.map((a) => h("li", {}, a.filename))) : h("p", {}, t("attachments.none")),
       replyForm(creds, incomplete),
       uploadForm(creds),
@@ -97,6 +97,7 @@ export default function track(main, { query }) {
         await call("uploadTrackedAttachment", { form: { ...creds, file: picked } });
         announce(t("track.uploaded"));
         await load(creds);
+        result.querySelector("#track-files").focus(); // the list the new file appears in
       } catch (error) { showError(errs, error); }
     });
     return h("section", { "aria-labelledby": "track-upload" }, h("h3", { id: "track-upload" }, t("track.upload_heading")), f);

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1795852986
+Revision ID: 1795853182
 Revises:
-Create Date: 2026-11-28 08:03:06.882248
+Create Date: 2026-11-28 08:06:22.986769
 
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = "1795852986"
+revision: str = "1795853182"
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = ("default",)
 depends_on: Union[str, Sequence[str], None] = None
@@ -297,6 +297,7 @@ def upgrade() -> None:
         sa.Column("api_client_id", sa.Integer(), nullable=True),
         sa.Column("received_by_id", sa.Integer(), nullable=True),
         sa.Column("received_at", backend.db.types.UTCDateTime(timezone=True), nullable=False),
+        sa.Column("next_due_at", backend.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("recorded_at", backend.db.types.UTCDateTime(timezone=True), nullable=False),
         sa.Column("verified_at", backend.db.types.UTCDateTime(timezone=True), nullable=True),
         sa.Column("decided_at", backend.db.types.UTCDateTime(timezone=True), nullable=True),
@@ -338,6 +339,12 @@ def upgrade() -> None:
         sa.UniqueConstraint("tracking_code", name=op.f("uq_complaints_tracking_code")),
     )
     op.create_index(
+        "ix_complaints_agency_next_due",
+        "complaints",
+        ["agency_id", "next_due_at", "id"],
+        unique=False,
+    )
+    op.create_index(
         "ix_complaints_agency_status", "complaints", ["agency_id", "status"], unique=False
     )
     op.create_index(
@@ -352,6 +359,27 @@ def upgrade() -> None:
     op.create_index(op.f("ix_complaints_category_id"), "complaints", ["category_id"], unique=False)
     op.create_index(op.f("ix_complaints_channel"), "complaints", ["channel"], unique=False)
     op.create_index(op.f("ix_complaints_citizen_id"), "complaints", ["citizen_id"], unique=False)
+    op.create_index("ix_complaints_next_due", "complaints", ["next_due_at", "id"], unique=False)
+    op.create_index(
+        "ix_complaints_open_received",
+        "complaints",
+        ["received_at", "next_due_at"],
+        unique=False,
+        postgresql_where=sa.text("next_due_at IS NOT NULL"),
+        sqlite_where=sa.text("next_due_at IS NOT NULL"),
+    )
+    # text search: trigram GIN indexes on PostgreSQL (plain ones on SQLite)
+    if op.get_bind().dialect.name == "postgresql":
+        op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
+    for column in ("title", "description"):
+        op.create_index(
+            f"ix_complaints_{column}_trgm",
+            "complaints",
+            [column],
+            unique=False,
+            postgresql_using="gin",
+            postgresql_ops={column: "gin_trgm_ops"},
+        )
     op.create_index(op.f("ix_complaints_received_at"), "complaints", ["received_at"], unique=False)
     op.create_index(
         "ix_complaints_status_received", "complaints", ["status", "received_at"], unique=False
@@ -566,12 +594,22 @@ def downgrade() -> None:
     op.drop_table("complainant_identities")
     op.drop_index("ix_complaints_status_received", table_name="complaints")
     op.drop_index(op.f("ix_complaints_received_at"), table_name="complaints")
+    op.drop_index("ix_complaints_next_due", table_name="complaints")
+    op.drop_index(
+        "ix_complaints_open_received",
+        table_name="complaints",
+        postgresql_where=sa.text("next_due_at IS NOT NULL"),
+        sqlite_where=sa.text("next_due_at IS NOT NULL"),
+    )
+    op.drop_index("ix_complaints_title_trgm", table_name="complaints")
+    op.drop_index("ix_complaints_description_trgm", table_name="complaints")
     op.drop_index(op.f("ix_complaints_citizen_id"), table_name="complaints")
     op.drop_index(op.f("ix_complaints_channel"), table_name="complaints")
     op.drop_index(op.f("ix_complaints_category_id"), table_name="complaints")
     op.drop_index(op.f("ix_complaints_assigned_officer_id"), table_name="complaints")
     op.drop_index(op.f("ix_complaints_api_client_id"), table_name="complaints")
     op.drop_index("ix_complaints_agency_status", table_name="complaints")
+    op.drop_index("ix_complaints_agency_next_due", table_name="complaints")
     op.drop_table("complaints")
     op.drop_index(op.f("ix_sla_policies_category_id"), table_name="sla_policies")
     op.drop_table("sla_policies")

@@ -1,0 +1,62 @@
+"""`complaints.next_due_at`: the earliest deadline of a complaint's running clocks, kept in step.
+
+Denormalised so that the staff queue sorted by deadline and the overdue filter are index scans
+over a million complaints (issue 5). It is refreshed after every flush that starts, stops,
+pauses, resumes, expires or moves a clock, in the same transaction, wherever that happens (the
+lifecycle, the sweep, a policy recalculation): the sla domain does not need to know about it.
+Overdue stays the one rule of `SlaClock.overdue_at`: a complaint has an overdue clock exactly
+when its earliest running deadline has passed.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy.orm import Session
+
+from backend.complaints.models import Complaint
+from backend.sla.models import ClockState, SlaClock
+
+# the columns of a clock that move its complaint's earliest running deadline
+WATCHED = ("state", "due_at", "complaint_id")
+
+
+def earliest_running_due() -> Any:
+    """The correlated subquery: the earliest due_at of the complaint's running clocks."""
+    return (
+        select(func.min(SlaClock.due_at))
+        .where(SlaClock.complaint_id == Complaint.id, SlaClock.state == ClockState.RUNNING)
+        .scalar_subquery()
+    )
+
+
+def refresh(session: Session, complaint_ids: set[int]) -> None:
+    """Recompute `next_due_at` of these complaints from their clocks."""
+    if complaint_ids:
+        table = Complaint.__table__
+        # on the connection: this runs inside a flush, which must not autoflush again; the
+        # version and updated_at stay as they are, as a deadline is not an edit of the complaint
+        session.connection().execute(
+            update(table)
+            .where(table.c.id.in_(sorted(complaint_ids)))
+            .values(next_due_at=earliest_running_due(), updated_at=table.c.updated_at)
+        )
+
+
+def _changed(clock: SlaClock) -> bool:
+    state = inspect(clock)
+    return any(state.attrs[name].history.has_changes() for name in WATCHED)
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    ids: set[int] = set()
+    for obj in [*session.new, *session.dirty, *session.deleted]:
+        if isinstance(obj, SlaClock) and (obj in session.deleted or _changed(obj)):
+            ids.add(obj.complaint_id)
+            history = inspect(obj).attrs["complaint_id"].history
+            ids.update(i for i in history.deleted or () if i is not None)
+    ids.discard(None)  # type: ignore[arg-type]
+    if ids:
+        refresh(session, ids)
