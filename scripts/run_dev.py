@@ -7,6 +7,7 @@ import signal
 import subprocess
 import sys
 import time
+import urllib.request
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -14,14 +15,26 @@ BIN = Path(sys.executable).parent
 HOST, PORT = "127.0.0.1", int(os.environ.get("ADUAN_PORT", "8000"))
 
 
+def _wait_until_ready(seconds: float = 30) -> None:
+    """Print the addresses only once the server answers."""
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        try:
+            with urllib.request.urlopen(f"http://{HOST}:{PORT}/readyz", timeout=2):
+                return
+        except OSError:
+            time.sleep(0.2)
+
+
 def main() -> int:
     """Prepare the database, then run web server and scheduler until Ctrl-C."""
     sys.path.insert(0, str(ROOT))
     from backend.app import create_app
+    from backend.config import VAR
     from backend.demo import DEMO_PASSWORD, demo_accounts, load_demo
     from backend.extensions import alembic, db
 
-    (ROOT / "var").mkdir(exist_ok=True)
+    VAR.mkdir(parents=True, exist_ok=True)
     app = create_app()
     with app.app_context():
         alembic.upgrade()
@@ -48,7 +61,7 @@ def main() -> int:
     if scheduler_help.returncode == 0:
         children.append(subprocess.Popen([*flask, "sla", "scheduler"], cwd=ROOT))
 
-    time.sleep(1.5)
+    _wait_until_ready()
     print()
     print("Aduan berjalan / Aduan is running")
     print(f"  Aplikasi / app:        http://{HOST}:{PORT}/")
@@ -63,7 +76,7 @@ def main() -> int:
     for role, email in accounts:
         print(f"    {role:<12} {email}")
     print("Tekan Ctrl-C untuk berhenti / press Ctrl-C to stop.")
-    print()
+    print(flush=True)
 
     def stop(*_: object) -> None:
         for child in children:
