@@ -179,6 +179,7 @@ def breach_summary(
         }
     )
     warning = sla.WarningWindow(session=session, now=now)
+    # streamed in batches: a city-wide period is hundreds of thousands of clocks (issue 5)
     for (
         agency,
         kind,
@@ -190,7 +191,7 @@ def breach_summary(
         policy_id,
         calendar_code,
         due_date,
-    ) in session.execute(query):
+    ) in session.execute(query.execution_options(yield_per=5000)):
         row = groups[(agency, kind)]
         if state in (ClockState.RUNNING, ClockState.PAUSED):
             row["open"] += 1

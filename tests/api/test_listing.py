@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from unittest.mock import patch
 
 import pytest
 
@@ -85,7 +86,11 @@ def filed(client, headers_for):
 def test_envelope_and_pagination(client, headers_for, filed):
     body = listing(client, headers_for("verifier"), per_page=2, page=1)
     assert body["pagination"] == {
-        "page": 1, "per_page": 2, "total": 5, "pages": 3, "total_exact": True
+        "page": 1,
+        "per_page": 2,
+        "total": 5,
+        "pages": 3,
+        "total_exact": True,
     }
     assert len(body["items"]) == 2
     page3 = listing(client, headers_for("verifier"), per_page=2, page=3)
@@ -212,3 +217,33 @@ def test_oldest_first_when_asked(client, headers_for, filed):
     received = [datetime.fromisoformat(i["received_at"]) for i in items]
     assert received == sorted(received)
     assert items[0]["tracking_code"] == filed["izin"]["tracking_code"]
+
+
+def test_the_count_stops_ten_pages_ahead_and_says_so(client, headers_for, filed):
+    # five complaints, one a page: page 1 counts up to ten pages, so exactly
+    exact = listing(client, headers_for("verifier"), per_page=1, page=1)["pagination"]
+    assert (exact["total"], exact["total_exact"]) == (5, True)
+    with patch("backend.db.pagination.PAGES_AHEAD", 2):
+        floor = listing(client, headers_for("verifier"), per_page=1, page=1)["pagination"]
+        assert (floor["total"], floor["pages"], floor["total_exact"]) == (2, 2, False)
+        # a later page counts further ahead
+        later = listing(client, headers_for("verifier"), per_page=1, page=3)["pagination"]
+        assert (later["total"], later["total_exact"]) == (4, False)
+        last = listing(client, headers_for("verifier"), per_page=1, page=4)["pagination"]
+        assert (last["total"], last["total_exact"]) == (5, True)
+
+
+def test_deadline_sort_and_overdue_follow_the_clocks(client, headers_for, filed, session):
+    from sqlalchemy import select
+
+    from backend.complaints.models import Complaint
+    from backend.sla.models import ClockState, SlaClock
+
+    # complaints.next_due_at is the earliest running deadline, kept in step by every flush
+    for complaint in session.scalars(select(Complaint)):
+        running = session.scalars(
+            select(SlaClock.due_at).where(
+                SlaClock.complaint_id == complaint.id, SlaClock.state == ClockState.RUNNING
+            )
+        ).all()
+        assert complaint.next_due_at == (min(running) if running else None)

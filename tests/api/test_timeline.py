@@ -147,9 +147,7 @@ def test_verify_command_notices_the_newest_events_deleted(app, client, headers_f
     receipt = busy_complaint(client, headers_for)
     with app.app_context():
         last = db.session.scalar(
-            select(func.max(ComplaintEvent.seq)).where(
-                ComplaintEvent.complaint_id == receipt["id"]
-            )
+            select(func.max(ComplaintEvent.seq)).where(ComplaintEvent.complaint_id == receipt["id"])
         )
         db.session.execute(
             ComplaintEvent.__table__.delete().where(
