@@ -23,7 +23,6 @@ from backend.extensions import db
 from backend.notifications import service as outbox
 from backend.sla import jobs as sla_jobs
 from backend.sla import service as sla
-from backend.sla.calendar import clear_calendar_cache
 
 log = logging.getLogger(__name__)
 # "aduan-scheduler" as a 64-bit number: the key of the PostgreSQL advisory lock
@@ -79,7 +78,7 @@ def refresh_holidays(now: datetime | None = None) -> list[str]:
     when a calendar's last year is this year: deadlines will soon run past its horizon.
     """
     now = now or now_utc()
-    clear_calendar_cache()
+    sla.forget_calendars()
     warnings = []
     for row in sla.list_calendars(session=db.session):
         calendar = sla.get_calendar(session=db.session, code=row.code)

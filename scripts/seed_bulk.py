@@ -205,6 +205,7 @@ CLOCK_COLUMNS = [
     "next_action_at",
     "escalation_level",
     "explanation",
+    "late_seconds",
 ]
 ESCALATION_COLUMNS = [
     "clock_id",
@@ -295,7 +296,8 @@ def sla_route(session: Any, category: int, kecamatan: str | None) -> int | None:
     """The agency a category in an area is routed to (the intake's rule)."""
     from backend.agencies import service as agencies
 
-    return agencies.route(session=session, category_id=category, kecamatan_code=kecamatan)
+    agency = agencies.route(session=session, category_id=category, kecamatan_code=kecamatan)
+    return agency.id if agency else None
 
 
 class Generator:
@@ -576,6 +578,9 @@ class Generator:
                     rule,
                 )
                 next_due = due_at if next_due is None else min(next_due, due_at)
+            stopped_at = None if c["stop"] is None and state == "running" else (c["stop"] or due_at)
+            # a finished breach's lateness (SlaClock.late_seconds, read by listBreaches)
+            late = (stopped_at - due_at).total_seconds() if breached and stopped_at else None
             clock_rows.append(
                 (
                     self.clock_id,
@@ -593,11 +598,12 @@ class Generator:
                     due_at,
                     due_date,
                     1,
-                    None if c["stop"] is None and state == "running" else (c["stop"] or due_at),
+                    stopped_at,
                     breached,
                     next_action,
                     level,
                     json.dumps(explanation),
+                    late,
                 )
             )
 

@@ -129,31 +129,33 @@ def list_kecamatan(*, session: Session) -> list[tuple[Kecamatan, list[str]]]:
 
 
 def check_area(*, session: Session, kecamatan_code: str | None, kelurahan: str | None) -> None:
-    """A kelurahan must belong to the kecamatan given with it."""
+    """A kelurahan must belong to the kecamatan given with it (one query when all is well)."""
     if kecamatan_code is None:
         if kelurahan is not None:
             raise ValidationFailed(errors={"kelurahan": ["Give the kecamatan too."]})
         return
+    if kelurahan is not None and session.scalar(
+        select(Kelurahan.id).where(
+            Kelurahan.kecamatan_code == kecamatan_code, Kelurahan.name == kelurahan
+        )
+    ):
+        return
     if session.get(Kecamatan, kecamatan_code) is None:
         raise ValidationFailed(errors={"kecamatan": [f"Unknown kecamatan {kecamatan_code!r}."]})
-    if (
-        kelurahan is not None
-        and session.scalar(
-            select(Kelurahan.id).where(
-                Kelurahan.kecamatan_code == kecamatan_code, Kelurahan.name == kelurahan
-            )
-        )
-        is None
-    ):
+    if kelurahan is not None:
         raise ValidationFailed(
             errors={"kelurahan": [f"{kelurahan!r} is not in kecamatan {kecamatan_code}."]}
         )
 
 
-def route(*, session: Session, category_id: int, kecamatan_code: str | None) -> int | None:
+def route(*, session: Session, category_id: int, kecamatan_code: str | None) -> Agency | None:
     """The agency for a category in an area: the area's own rule first, then the general one."""
-    rules = session.scalars(select(RoutingRule).where(RoutingRule.category_id == category_id)).all()
-    by_area = {r.kecamatan_code: r.agency_id for r in rules}
+    rows = session.execute(
+        select(RoutingRule.kecamatan_code, Agency)
+        .join(Agency, Agency.id == RoutingRule.agency_id)
+        .where(RoutingRule.category_id == category_id)
+    ).all()
+    by_area = {area: agency for area, agency in rows}
     if kecamatan_code in by_area:
         return by_area[kecamatan_code]
     return by_area.get(None)

@@ -82,8 +82,8 @@ class Receipt:
 
     complaint: Complaint
     pin: str
-    replayed: bool = False
-    stored: dict[str, Any] | None = None
+    category_code: str
+    agency_code: str | None
 
 
 def request_fingerprint(data: dict[str, Any]) -> str:
@@ -172,9 +172,11 @@ def create_complaint(
         received_day=received_day,
         days=late_filing_days,
     )
+    agency = agencies.route(
+        session=session, category_id=category.id, kecamatan_code=data.get("kecamatan")
+    )
+    # 40 random bits: a clash is left to the unique constraint (the view retries once)
     code = new_tracking_code()
-    while session.scalar(select(Complaint.id).where(Complaint.tracking_code == code)):
-        code = new_tracking_code()
     pin = f"{secrets.randbelow(1_000_000):06d}"
     complaint = Complaint(
         tracking_code=code,
@@ -204,9 +206,7 @@ def create_complaint(
         compensation_description=data.get("compensation_description"),
         consent_given_at=now,
         category_id=category.id,
-        agency_id=agencies.route(
-            session=session, category_id=category.id, kecamatan_code=data.get("kecamatan")
-        ),
+        agency_id=agency.id if agency else None,
         # anonymous means no identity at all: not even the link to the citizen's account
         citizen_id=principal.id
         if principal.is_citizen and data["privacy"] != Privacy.ANONYMOUS
@@ -249,6 +249,7 @@ def create_complaint(
         category_id=category.id,
         kind=ClockKind.RESPONSE,
         at=received_at,
+        cycle=1,
     )
     if identity and identity.get("email"):
         outbox.enqueue(
@@ -264,7 +265,12 @@ def create_complaint(
             ),
             data={"complaint_id": complaint.id, "event": "receipt"},
         )
-    return Receipt(complaint=complaint, pin=pin)
+    return Receipt(
+        complaint=complaint,
+        pin=pin,
+        category_code=category.code,
+        agency_code=agency.code if agency else None,
+    )
 
 
 def _filed_late(*, session: Session, service_date: date, received_day: date, days: int) -> bool:

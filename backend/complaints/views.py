@@ -123,7 +123,6 @@ def _scope(principal: Principal) -> str:
 def _receipt_body(receipt: service.Receipt, principal: Principal) -> dict[str, Any]:
     """The receipt, dumped once: it is also what an Idempotency-Key replay returns."""
     complaint = receipt.complaint
-    categories, agencies = _codes()
     return ReceiptSchema().dump(
         {
             "id": complaint.id,
@@ -134,8 +133,8 @@ def _receipt_body(receipt: service.Receipt, principal: Principal) -> dict[str, A
             "channel": complaint.channel,
             "title": complaint.title,
             "description": complaint.description,
-            "category": categories.get(complaint.category_id),
-            "agency": agencies.get(complaint.agency_id) if complaint.agency_id else None,
+            "category": receipt.category_code,
+            "agency": receipt.agency_code,
             "late_filing": complaint.late_filing,
             "status": complaint.status,
         }
@@ -174,36 +173,40 @@ class Complaints(MethodView):
             )
             if record is not None:
                 return _replay(record.response)
-        receipt = service.create_complaint(
-            session=db.session,
-            principal=principal,
-            data=data,
-            now=now_utc(),
-            pin_key=_pin_key(),
-            late_filing_days=current_app.config["LATE_FILING_DAYS"],
-        )
-        body = _receipt_body(receipt, principal)
-        if key:
-            service.remember_idempotent(
-                session=db.session,
-                scope=scope,
-                key=key,
-                fingerprint=fingerprint,
-                complaint=receipt.complaint,
-                response=body,
-            )
-        try:
-            db.session.commit()
-        except IntegrityError:
-            # the same key raced us: the first one wins and its receipt is returned
-            db.session.rollback()
-            record = service.find_idempotent(
-                session=db.session, scope=scope, key=key or "", fingerprint=fingerprint
-            )
-            if record is None:
-                raise
-            return _replay(record.response)
-        return jsonify(body), 201
+        for attempt in (1, 2):
+            try:
+                receipt = service.create_complaint(
+                    session=db.session,
+                    principal=principal,
+                    data=data,
+                    now=now_utc(),
+                    pin_key=_pin_key(),
+                    late_filing_days=current_app.config["LATE_FILING_DAYS"],
+                )
+                body = _receipt_body(receipt, principal)
+                if key:
+                    service.remember_idempotent(
+                        session=db.session,
+                        scope=scope,
+                        key=key,
+                        fingerprint=fingerprint,
+                        complaint=receipt.complaint,
+                        response=body,
+                    )
+                db.session.commit()
+                return jsonify(body), 201
+            except IntegrityError:
+                # the same key raced us (the first one's receipt is the answer), or two random
+                # tracking codes clashed (file again with a new code, once)
+                db.session.rollback()
+                record = key and service.find_idempotent(
+                    session=db.session, scope=scope, key=key, fingerprint=fingerprint
+                )
+                if record:
+                    return _replay(record.response)
+                if attempt == 2:
+                    raise
+        raise AssertionError("unreachable")
 
     @blp.doc(operationId="listComplaints")
     @authenticated(*READERS, scopes=(Scope.COMPLAINTS_READ_OWN,))

@@ -8,7 +8,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, Float, cast, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency
@@ -16,7 +16,7 @@ from backend.auth.models import Role
 from backend.auth.principal import Principal
 from backend.complaints.models import Complaint
 from backend.db import Page
-from backend.db.pagination import count_limit, count_upto
+from backend.db.pagination import count_limit
 from backend.errors import Forbidden
 from backend.sla import service as sla
 from backend.sla.models import ClockKind, ClockState, SlaClock, SlaEscalation
@@ -50,14 +50,6 @@ def _scoped_agency(principal: Principal, agency_id: int | None) -> int | None:
     raise Forbidden()
 
 
-def overdue_seconds(session: Session, now: datetime) -> ColumnElement[float]:
-    """How long a clock was (or is) past its deadline, in seconds, as SQL."""
-    end = func.coalesce(SlaClock.stopped_at, now)
-    if session.get_bind().dialect.name == "postgresql":
-        return cast(func.extract("epoch", end - SlaClock.due_at), Float)
-    return (func.julianday(end) - func.julianday(SlaClock.due_at)) * 86400.0
-
-
 @dataclass
 class BreachFilters:
     """The filters of listBreaches."""
@@ -71,6 +63,35 @@ class BreachFilters:
     ombudsman: bool | None = None
 
 
+def _breach_conditions(agency_id: int | None, filters: BreachFilters) -> list[Any]:
+    """The filters of listBreaches that both of its streams share.
+
+    "Breached" itself is each stream's own: `breached_at` set and not stopped, or
+    `late_seconds` set (a breached clock that stopped).
+    """
+    conditions: list[Any] = [SlaClock.kind.in_(STAFF_CLOCKS)]
+    if agency_id is not None:
+        conditions.append(SlaClock.agency_id == agency_id)
+    if filters.kind:
+        conditions.append(SlaClock.kind == filters.kind)
+    if filters.min_level is not None:
+        conditions.append(SlaClock.escalation_level >= filters.min_level)
+    if filters.breached_from:
+        conditions.append(SlaClock.breached_at >= filters.breached_from)
+    if filters.breached_to:
+        conditions.append(SlaClock.breached_at < filters.breached_to)
+    if filters.ombudsman:
+        # probed per clock along the stream's index (ix_sla_escalations_ombudsman); the OFFSET
+        # keeps PostgreSQL from turning it into a hash join over every marked escalation
+        conditions.append(
+            select(SlaEscalation.id)
+            .where(SlaEscalation.clock_id == SlaClock.id, SlaEscalation.for_ombudsman.is_(True))
+            .offset(0)
+            .exists()
+        )
+    return conditions
+
+
 def list_breaches(
     *,
     session: Session,
@@ -80,38 +101,62 @@ def list_breaches(
     page: int,
     per_page: int,
 ) -> Page:
-    """Breached staff clocks, longest overdue first; each item is (clock, code, agency, secs)."""
+    """Breached staff clocks, longest overdue first; each item is (clock, code, agency, secs).
+
+    How long a clock is overdue is `coalesce(stopped_at, now) - due_at`, which no index can hold
+    as `now` moves (issue 5). So the list is two streams, each read off its own partial index and
+    merged here: breaches still open (not stopped), whose lateness grows with `now` alike, so the
+    longest overdue is the oldest deadline (`ix_sla_clocks_breach_open`); and finished breaches,
+    whose lateness is fixed and stored as `late_seconds` (`ix_sla_clocks_breach_late`). Each
+    stream reads at most `page * per_page` rows; ties go to the lower clock id, as before.
+    """
     agency_id = _scoped_agency(principal, filters.agency_id)
-    late = overdue_seconds(session, now).label("overdue_seconds")
-    query = (
-        select(SlaClock, Complaint.tracking_code, Agency.code, late)
-        .join(Complaint, Complaint.id == SlaClock.complaint_id)
-        .outerjoin(Agency, Agency.id == SlaClock.agency_id)
-        .where(SlaClock.breached_at.is_not(None), SlaClock.kind.in_(STAFF_CLOCKS))
-    )
-    if agency_id is not None:
-        query = query.where(SlaClock.agency_id == agency_id)
-    if filters.kind:
-        query = query.where(SlaClock.kind == filters.kind)
-    if filters.min_level is not None:
-        query = query.where(SlaClock.escalation_level >= filters.min_level)
-    if filters.breached_from:
-        query = query.where(SlaClock.breached_at >= filters.breached_from)
-    if filters.breached_to:
-        query = query.where(SlaClock.breached_at < filters.breached_to)
+    conditions = _breach_conditions(agency_id, filters)
+    still_open = [SlaClock.breached_at.is_not(None), SlaClock.stopped_at.is_(None)]
     if filters.open_only:
-        query = query.where(SlaClock.overdue_at(now))
-    if filters.ombudsman:
-        query = query.where(
-            SlaClock.id.in_(
-                select(SlaEscalation.clock_id).where(SlaEscalation.for_ombudsman.is_(True))
-            )
+        still_open.append(SlaClock.overdue_at(now))
+    # (id, sort key) only: each stream is an index-only scan of its partial index
+    streams = [
+        select(SlaClock.id, SlaClock.due_at)
+        .where(*conditions, *still_open)
+        .order_by(SlaClock.due_at, SlaClock.id)
+    ]
+    if not filters.open_only:  # a finished clock is never overdue (`SlaClock.overdue_at`)
+        streams.append(
+            select(SlaClock.id, SlaClock.late_seconds)
+            .where(*conditions, SlaClock.late_seconds.is_not(None))
+            .order_by(SlaClock.late_seconds.desc(), SlaClock.id)
         )
-    query = query.order_by(late.desc(), SlaClock.id)
-    rows = session.execute(query.limit(per_page).offset((page - 1) * per_page)).all()
-    total, exact = count_upto(session, query, count_limit(page, per_page))
+    wanted = page * per_page
+    ranked: list[tuple[float, int]] = []
+    for index, query in enumerate(streams):
+        for clock_id, key in session.execute(query.limit(wanted)):
+            late = (now - key).total_seconds() if index == 0 else key
+            ranked.append((-late, clock_id))
+    ranked.sort()
+    lateness = {clock_id: -key for key, clock_id in ranked[(page - 1) * per_page : wanted]}
+    found = {
+        clock.id: (clock, code, agency)
+        for clock, code, agency in session.execute(
+            select(SlaClock, Complaint.tracking_code, Agency.code)
+            .join(Complaint, Complaint.id == SlaClock.complaint_id)
+            .outerjoin(Agency, Agency.id == SlaClock.agency_id)
+            .where(SlaClock.id.in_(list(lateness)))
+        )
+    }
+    limit = count_limit(page, per_page)
+    total, exact = 0, True
+    for query in streams:
+        # counted in the page's order: filters such as the level or the Ombudsman mark hold
+        # most often for the longest overdue, so the walk stops soonest
+        counted = session.scalar(
+            select(func.count()).select_from(query.limit(limit + 1).subquery())
+        )
+        total, exact = total + min(counted or 0, limit), exact and (counted or 0) <= limit
+    if total > limit:
+        total, exact = limit, False
     return Page(
-        items=[tuple(row) for row in rows],
+        items=[(*found[clock_id], late) for clock_id, late in lateness.items()],
         page=page,
         per_page=per_page,
         total=total,

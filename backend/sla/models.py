@@ -10,6 +10,7 @@ from sqlalchemy import (
     Boolean,
     ColumnElement,
     Date,
+    Float,
     ForeignKey,
     Index,
     Integer,
@@ -17,6 +18,7 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
+    event,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
@@ -111,6 +113,31 @@ class SlaClock(Base):
             postgresql_where=text("next_action_at IS NOT NULL"),
             sqlite_where=text("next_action_at IS NOT NULL"),
         ),
+        # listBreaches (issue 5): breaches still open, longest overdue first = oldest deadline
+        Index(
+            "ix_sla_clocks_breach_open",
+            "due_at",
+            "id",
+            # the filters, so that the walk is an index-only scan
+            postgresql_include=["breached_at", "kind", "agency_id", "escalation_level", "state"],
+            postgresql_where=text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+            sqlite_where=text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+        ),
+        Index(
+            "ix_sla_clocks_breach_open_agency",
+            "agency_id",
+            "due_at",
+            "id",
+            postgresql_where=text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+            sqlite_where=text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+        ),
+        # the period filter of listBreaches
+        Index(
+            "ix_sla_clocks_breached_at",
+            "breached_at",
+            postgresql_where=text("breached_at IS NOT NULL"),
+            sqlite_where=text("breached_at IS NOT NULL"),
+        ),
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
@@ -137,6 +164,16 @@ class SlaClock(Base):
     # days (in `unit`) still left when the clock was paused
     remaining_days: Mapped[int | None] = mapped_column(Integer)
     explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
+    # how long past its deadline a breached clock finished (stopped or expired), in seconds:
+    # fixed once it stops, so listBreaches can read finished breaches off an index (issue 5);
+    # kept by `_set_late_seconds` on every insert and update, wherever the clock stops
+    late_seconds: Mapped[float | None] = mapped_column(Float)
+
+    def finished_late_seconds(self) -> float | None:
+        """`late_seconds` as the clock's columns say it should be (None: not a finished breach)."""
+        if self.breached_at is None or self.stopped_at is None or self.due_at is None:
+            return None
+        return (self.stopped_at - self.due_at).total_seconds()
 
     @hybrid_method
     def overdue_at(self, now: datetime) -> bool:
@@ -159,11 +196,48 @@ class SlaClock(Base):
         return cls.overdue_at(now_utc())
 
 
+# listBreaches: finished breaches by their fixed lateness, longest first, ties by id; the
+# filters included, so that the walk is an index-only scan (issue 5)
+Index(
+    "ix_sla_clocks_breach_late",
+    SlaClock.late_seconds.desc(),
+    SlaClock.id,
+    postgresql_include=["breached_at", "kind", "agency_id", "escalation_level"],
+    postgresql_where=text("late_seconds IS NOT NULL"),
+    sqlite_where=text("late_seconds IS NOT NULL"),
+)
+Index(
+    "ix_sla_clocks_breach_late_agency",
+    SlaClock.agency_id,
+    SlaClock.late_seconds.desc(),
+    SlaClock.id,
+    postgresql_where=text("late_seconds IS NOT NULL"),
+    sqlite_where=text("late_seconds IS NOT NULL"),
+)
+
+
+@event.listens_for(SlaClock, "before_insert")
+@event.listens_for(SlaClock, "before_update")
+def _set_late_seconds(_mapper: Any, _connection: Any, clock: SlaClock) -> None:
+    late = clock.finished_late_seconds()
+    if clock.late_seconds != late:
+        clock.late_seconds = late
+
+
 class SlaEscalation(Base):
     """A step of the ladder that fired; unique per clock, step and deadline version."""
 
     __tablename__ = "sla_escalations"
-    __table_args__ = (UniqueConstraint("clock_id", "step", "deadline_version"),)
+    __table_args__ = (
+        UniqueConstraint("clock_id", "step", "deadline_version"),
+        # listBreaches?ombudsman=true (issue 5)
+        Index(
+            "ix_sla_escalations_ombudsman",
+            "clock_id",
+            postgresql_where=text("for_ombudsman"),
+            sqlite_where=text("for_ombudsman"),
+        ),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     clock_id: Mapped[int] = mapped_column(ForeignKey("sla_clocks.id"), index=True)

@@ -23,6 +23,7 @@ from backend.sla.calendar import (
     Deadline,
     OverlayEntry,
     WorkingCalendar,
+    clear_calendar_cache,
     national_calendar,
 )
 from backend.sla.models import (
@@ -169,15 +170,49 @@ def get_calendar(*, session: Session, code: str = DEFAULT_CALENDAR) -> WorkingCa
         if code != DEFAULT_CALENDAR:
             raise NotFound()
         return national_calendar(*DEFAULT_YEARS, version=0, region=code)
-    return national_calendar(
-        row.first_year,
-        row.last_year,
-        row.timezone,
-        _overlay_entries(session, code),
-        version=row.version,
-        region=code,
-        include_cuti_bersama=row.include_cuti_bersama,
-    )
+    return _calendar_of_row(session, row)
+
+
+def calendar_of_agency(*, session: Session, agency_id: int | None) -> WorkingCalendar:
+    """The calendar an agency counts on, in one query (the default when it has none)."""
+    row = None
+    if agency_id is not None:
+        row = session.scalar(
+            select(Calendar)
+            .join(Agency, Agency.calendar_code == Calendar.code)
+            .where(Agency.id == agency_id)
+        )
+    if row is None:
+        return get_calendar(session=session)
+    return _calendar_of_row(session, row)
+
+
+# (code, version, updated_at) -> calendar: the overlay is read again only when the row moved
+# (updated_at tells apart equal versions of different databases, e.g. after a reset)
+_BUILT: dict[tuple[str, int, datetime], WorkingCalendar] = {}
+
+
+def forget_calendars() -> None:
+    """Drop every built calendar (the daily refresh rebuilds them from fresh holiday data)."""
+    _BUILT.clear()
+    clear_calendar_cache()
+
+
+def _calendar_of_row(session: Session, row: Calendar) -> WorkingCalendar:
+    key = (row.code, row.version, row.updated_at)
+    calendar = _BUILT.get(key)
+    if calendar is None:
+        calendar = national_calendar(
+            row.first_year,
+            row.last_year,
+            row.timezone,
+            _overlay_entries(session, row.code),
+            version=row.version,
+            region=row.code,
+            include_cuti_bersama=row.include_cuti_bersama,
+        )
+        _BUILT[key] = calendar
+    return calendar
 
 
 def list_overlay(*, session: Session, code: str) -> list[CalendarOverlay]:
@@ -429,24 +464,28 @@ def start_clock(
     category_id: int | None,
     kind: str,
     at: datetime,
+    cycle: int | None = None,
 ) -> SlaClock:
-    """Start a clock of `kind` at `at` under the category's policy; a new cycle if one ran."""
+    """Start a clock of `kind` at `at` under the category's policy; a new cycle if one ran.
+
+    `cycle` may be given when the caller knows it (1 for a complaint just taken in).
+    """
     policy = policy_for(session=session, category_id=category_id)
     rule = rule_of(policy, kind)
-    calendar = get_calendar(
-        session=session, code=calendar_code_of(session=session, agency_id=agency_id)
-    )
-    previous = session.scalar(
-        select(SlaClock.cycle)
-        .where(SlaClock.complaint_id == complaint_id, SlaClock.kind == kind)
-        .order_by(SlaClock.cycle.desc())
-        .limit(1)
-    )
+    calendar = calendar_of_agency(session=session, agency_id=agency_id)
+    if cycle is None:
+        previous = session.scalar(
+            select(SlaClock.cycle)
+            .where(SlaClock.complaint_id == complaint_id, SlaClock.kind == kind)
+            .order_by(SlaClock.cycle.desc())
+            .limit(1)
+        )
+        cycle = (previous or 0) + 1
     clock = SlaClock(
         complaint_id=complaint_id,
         agency_id=agency_id,
         kind=kind,
-        cycle=(previous or 0) + 1,
+        cycle=cycle,
         unit=rule["unit"],
         days=rule["days"],
         policy_id=policy.id if policy else None,

@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from backend.extensions import db
 from backend.scheduler import sweep_once
-from backend.sla.models import SlaEscalation
+from backend.sla.models import SlaClock, SlaEscalation
 from tests.factories import file_complaint
 from tests.sla_helpers import act, file_backdated
 
@@ -144,3 +144,32 @@ def test_at_risk_counts_clocks_inside_the_warning_window(app, client, headers_fo
         assert _at_risk(client, headers_for("supervisor"))[key] == (0, 1)
     with at(26):
         assert _at_risk(client, headers_for("supervisor"))[key] == (1, 1)
+
+
+def test_finished_and_open_breaches_merge_by_lateness_across_pages(app, client, headers_for):
+    # the list reads breaches still open (lateness grows with now) and finished ones (lateness
+    # fixed at the stop, `late_seconds`) from two indexes and merges them page by page
+    verifier = headers_for("verifier")
+    old, newer, _ = _setup(app, client, verifier)
+    act(client, verifier, old["id"], action="verify")  # answered 11 days late: a finished breach
+    supervisor = headers_for("supervisor")
+    pages = [
+        client.get(BREACHES, query_string={"per_page": 1, "page": n}, headers=supervisor).get_json()
+        for n in (1, 2, 3)
+    ]
+    assert [[b["complaint_id"] for b in p["items"]] for p in pages] == [
+        [old["id"]],
+        [newer["id"]],
+        [],
+    ]
+    assert {(p["pagination"]["total"], p["pagination"]["total_exact"]) for p in pages} == {
+        (2, True)
+    }
+    finished = pages[0]["items"][0]
+    assert finished["state"] == "stopped" and finished["stopped_at"] is not None
+    with app.app_context():
+        clock = db.session.get(SlaClock, finished["clock_id"])
+        assert clock.late_seconds == (clock.stopped_at - clock.due_at).total_seconds() > 0
+        assert int(clock.late_seconds) == finished["overdue_seconds"]
+    still_open = client.get(BREACHES, query_string={"open": "true"}, headers=supervisor)
+    assert [b["complaint_id"] for b in still_open.get_json()["items"]] == [newer["id"]]

@@ -1,8 +1,8 @@
 """initial schema
 
-Revision ID: 1795853182
+Revision ID: 1795856309
 Revises:
-Create Date: 2026-11-28 08:06:22.986769
+Create Date: 2026-11-28 08:58:29.690031
 
 """
 
@@ -17,7 +17,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.dialects import postgresql
 
 # revision identifiers, used by Alembic.
-revision: str = "1795853182"
+revision: str = "1795856309"
 down_revision: Union[str, Sequence[str], None] = None
 branch_labels: Union[str, Sequence[str], None] = ("default",)
 depends_on: Union[str, Sequence[str], None] = None
@@ -359,15 +359,6 @@ def upgrade() -> None:
     op.create_index(op.f("ix_complaints_category_id"), "complaints", ["category_id"], unique=False)
     op.create_index(op.f("ix_complaints_channel"), "complaints", ["channel"], unique=False)
     op.create_index(op.f("ix_complaints_citizen_id"), "complaints", ["citizen_id"], unique=False)
-    op.create_index("ix_complaints_next_due", "complaints", ["next_due_at", "id"], unique=False)
-    op.create_index(
-        "ix_complaints_open_received",
-        "complaints",
-        ["received_at", "next_due_at"],
-        unique=False,
-        postgresql_where=sa.text("next_due_at IS NOT NULL"),
-        sqlite_where=sa.text("next_due_at IS NOT NULL"),
-    )
     # text search: trigram GIN indexes on PostgreSQL (plain ones on SQLite)
     if op.get_bind().dialect.name == "postgresql":
         op.execute("CREATE EXTENSION IF NOT EXISTS pg_trgm")
@@ -380,6 +371,15 @@ def upgrade() -> None:
             postgresql_using="gin",
             postgresql_ops={column: "gin_trgm_ops"},
         )
+    op.create_index("ix_complaints_next_due", "complaints", ["next_due_at", "id"], unique=False)
+    op.create_index(
+        "ix_complaints_open_received",
+        "complaints",
+        ["received_at", "next_due_at"],
+        unique=False,
+        postgresql_where=sa.text("next_due_at IS NOT NULL"),
+        sqlite_where=sa.text("next_due_at IS NOT NULL"),
+    )
     op.create_index(op.f("ix_complaints_received_at"), "complaints", ["received_at"], unique=False)
     op.create_index(
         "ix_complaints_status_received", "complaints", ["status", "received_at"], unique=False
@@ -484,6 +484,7 @@ def upgrade() -> None:
             sa.JSON().with_variant(postgresql.JSONB(astext_type=Text()), "postgresql"),
             nullable=False,
         ),
+        sa.Column("late_seconds", sa.Float(), nullable=True),
         sa.ForeignKeyConstraint(
             ["agency_id"], ["agencies.id"], name=op.f("fk_sla_clocks_agency_id_agencies")
         ),
@@ -499,6 +500,48 @@ def upgrade() -> None:
         ),
     )
     op.create_index(op.f("ix_sla_clocks_agency_id"), "sla_clocks", ["agency_id"], unique=False)
+    op.create_index(
+        "ix_sla_clocks_breach_late",
+        "sla_clocks",
+        [sa.literal_column("late_seconds DESC"), "id"],
+        unique=False,
+        postgresql_include=["breached_at", "kind", "agency_id", "escalation_level"],
+        postgresql_where=sa.text("late_seconds IS NOT NULL"),
+        sqlite_where=sa.text("late_seconds IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_sla_clocks_breach_late_agency",
+        "sla_clocks",
+        ["agency_id", sa.literal_column("late_seconds DESC"), "id"],
+        unique=False,
+        postgresql_where=sa.text("late_seconds IS NOT NULL"),
+        sqlite_where=sa.text("late_seconds IS NOT NULL"),
+    )
+    op.create_index(
+        "ix_sla_clocks_breach_open",
+        "sla_clocks",
+        ["due_at", "id"],
+        unique=False,
+        postgresql_include=["breached_at", "kind", "agency_id", "escalation_level", "state"],
+        postgresql_where=sa.text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+        sqlite_where=sa.text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+    )
+    op.create_index(
+        "ix_sla_clocks_breach_open_agency",
+        "sla_clocks",
+        ["agency_id", "due_at", "id"],
+        unique=False,
+        postgresql_where=sa.text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+        sqlite_where=sa.text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+    )
+    op.create_index(
+        "ix_sla_clocks_breached_at",
+        "sla_clocks",
+        ["breached_at"],
+        unique=False,
+        postgresql_where=sa.text("breached_at IS NOT NULL"),
+        sqlite_where=sa.text("breached_at IS NOT NULL"),
+    )
     op.create_index(
         op.f("ix_sla_clocks_complaint_id"), "sla_clocks", ["complaint_id"], unique=False
     )
@@ -570,12 +613,26 @@ def upgrade() -> None:
     op.create_index(
         op.f("ix_sla_escalations_clock_id"), "sla_escalations", ["clock_id"], unique=False
     )
+    op.create_index(
+        "ix_sla_escalations_ombudsman",
+        "sla_escalations",
+        ["clock_id"],
+        unique=False,
+        postgresql_where=sa.text("for_ombudsman"),
+        sqlite_where=sa.text("for_ombudsman"),
+    )
     # ### end Alembic commands ###
 
 
 def downgrade() -> None:
     """Downgrade schema."""
     # ### commands auto generated by Alembic - please adjust! ###
+    op.drop_index(
+        "ix_sla_escalations_ombudsman",
+        table_name="sla_escalations",
+        postgresql_where=sa.text("for_ombudsman"),
+        sqlite_where=sa.text("for_ombudsman"),
+    )
     op.drop_index(op.f("ix_sla_escalations_clock_id"), table_name="sla_escalations")
     op.drop_table("sla_escalations")
     op.drop_index(op.f("ix_attachments_complaint_id"), table_name="attachments")
@@ -587,22 +644,64 @@ def downgrade() -> None:
         sqlite_where=sa.text("next_action_at IS NOT NULL"),
     )
     op.drop_index(op.f("ix_sla_clocks_complaint_id"), table_name="sla_clocks")
+    op.drop_index(
+        "ix_sla_clocks_breached_at",
+        table_name="sla_clocks",
+        postgresql_where=sa.text("breached_at IS NOT NULL"),
+        sqlite_where=sa.text("breached_at IS NOT NULL"),
+    )
+    op.drop_index(
+        "ix_sla_clocks_breach_open_agency",
+        table_name="sla_clocks",
+        postgresql_where=sa.text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+        sqlite_where=sa.text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+    )
+    op.drop_index(
+        "ix_sla_clocks_breach_open",
+        table_name="sla_clocks",
+        postgresql_include=["breached_at", "kind", "agency_id", "escalation_level", "state"],
+        postgresql_where=sa.text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+        sqlite_where=sa.text("breached_at IS NOT NULL AND stopped_at IS NULL"),
+    )
+    op.drop_index(
+        "ix_sla_clocks_breach_late_agency",
+        table_name="sla_clocks",
+        postgresql_where=sa.text("late_seconds IS NOT NULL"),
+        sqlite_where=sa.text("late_seconds IS NOT NULL"),
+    )
+    op.drop_index(
+        "ix_sla_clocks_breach_late",
+        table_name="sla_clocks",
+        postgresql_include=["breached_at", "kind", "agency_id", "escalation_level"],
+        postgresql_where=sa.text("late_seconds IS NOT NULL"),
+        sqlite_where=sa.text("late_seconds IS NOT NULL"),
+    )
     op.drop_index(op.f("ix_sla_clocks_agency_id"), table_name="sla_clocks")
     op.drop_table("sla_clocks")
     op.drop_table("idempotency_records")
     op.drop_table("complaint_events")
     op.drop_table("complainant_identities")
+    op.drop_index(
+        "ix_complaints_title_trgm",
+        table_name="complaints",
+        postgresql_using="gin",
+        postgresql_ops={"title": "gin_trgm_ops"},
+    )
     op.drop_index("ix_complaints_status_received", table_name="complaints")
     op.drop_index(op.f("ix_complaints_received_at"), table_name="complaints")
-    op.drop_index("ix_complaints_next_due", table_name="complaints")
     op.drop_index(
         "ix_complaints_open_received",
         table_name="complaints",
         postgresql_where=sa.text("next_due_at IS NOT NULL"),
         sqlite_where=sa.text("next_due_at IS NOT NULL"),
     )
-    op.drop_index("ix_complaints_title_trgm", table_name="complaints")
-    op.drop_index("ix_complaints_description_trgm", table_name="complaints")
+    op.drop_index("ix_complaints_next_due", table_name="complaints")
+    op.drop_index(
+        "ix_complaints_description_trgm",
+        table_name="complaints",
+        postgresql_using="gin",
+        postgresql_ops={"description": "gin_trgm_ops"},
+    )
     op.drop_index(op.f("ix_complaints_citizen_id"), table_name="complaints")
     op.drop_index(op.f("ix_complaints_channel"), table_name="complaints")
     op.drop_index(op.f("ix_complaints_category_id"), table_name="complaints")
