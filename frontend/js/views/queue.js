@@ -40,7 +40,9 @@ export default async function queue(main, { query }) {
     sort: sorts.includes("deadline") ? "deadline" : undefined };
   const { data } = await call("listComplaints", { query: request });
   const p = data.pagination || {};
-  main.append(h("p", { "aria-live": "polite" }, t("queue.count", { n: p.total ?? data.items.length })));
+  // past ten pages the server stops counting: its total is then a floor
+  const countKey = p.total_exact === false ? "queue.count_at_least" : "queue.count";
+  main.append(h("p", { "aria-live": "polite" }, t(countKey, { n: p.total ?? data.items.length })));
   if (!data.items.length) { main.append(h("p", {}, t("queue.empty"))); return; }
   main.append(tableWrap(h("table", {},
     h("caption", {}, sorts.includes("deadline") ? t("queue.caption_deadline") : t("queue.caption")),
