@@ -16,6 +16,7 @@ from backend.complaints.models import (
     Status,
     Visibility,
 )
+from backend.sla.schemas import ClockBaseSchema
 
 Text = validate.Length(max=10_000)
 Short = validate.Length(max=300)
@@ -126,21 +127,9 @@ class ReceiptSchema(ma.Schema):
     status = fields.String(required=True)
 
 
-class ClockSummarySchema(ma.Schema):
+class ClockSummarySchema(ClockBaseSchema):
     """A legal clock as a case page shows it."""
 
-    kind = fields.String(required=True)
-    cycle = fields.Integer(required=True)
-    state = fields.String(required=True)
-    unit = fields.String(required=True)
-    days = fields.Integer(required=True)
-    started_at = LocalDateTime(required=True)
-    due_at = LocalDateTime(required=True)
-    due_date = fields.Date(required=True)
-    stopped_at = LocalDateTime(allow_none=True)
-    breached_at = LocalDateTime(allow_none=True)
-    # a postponed (paused) clock has no deadline: `due_at` is the one it had before the pause
-    paused_at = LocalDateTime(allow_none=True)
     days_left_when_paused = fields.Integer(attribute="remaining_days", allow_none=True)
 
 

@@ -131,21 +131,27 @@ class RecalculatedSchema(ma.Schema):
     clock_ids = fields.List(fields.Integer(), required=True)
 
 
-class ClockStatusSchema(ma.Schema):
-    """A legal clock with its deadline, time left or overdue by, and its explanation."""
+class ClockBaseSchema(ma.Schema):
+    """What every view of a legal clock shows (the case page, the SLA page)."""
 
-    id = fields.Integer(required=True)
     kind = fields.String(required=True)
     cycle = fields.Integer(required=True)
     state = fields.String(required=True)
     unit = fields.String(required=True)
     days = fields.Integer(required=True)
     started_at = LocalDateTime(required=True)
+    # a postponed (paused) clock has no deadline: `due_at` is the one it had before the pause
     due_at = LocalDateTime(required=True, metadata={"description": "shown in WIB"})
     due_date = fields.Date(required=True)
     stopped_at = LocalDateTime(allow_none=True)
     paused_at = LocalDateTime(allow_none=True)
     breached_at = LocalDateTime(allow_none=True)
+
+
+class ClockStatusSchema(ClockBaseSchema):
+    """A legal clock with its deadline, time left or overdue by, and its explanation."""
+
+    id = fields.Integer(required=True)
     days_left_when_paused = fields.Integer(allow_none=True)
     overdue = fields.Boolean(required=True)
     seconds_left = fields.Integer(allow_none=True)

@@ -141,7 +141,7 @@ def test_kelurahan_outside_its_kecamatan_is_refused(client, app):
 def test_unknown_kecamatan_and_category_are_refused(client, app):
     before = count_complaints(app)
     assert_problem(
-        client.post(URL, json=complaint_payload(kecamatan="CMH-XXX", kelurahan=None)),
+        client.post(URL, json=complaint_payload(kecamatan="CMH-ZZZ", kelurahan=None)),
         422,
         field="kecamatan",
     )
