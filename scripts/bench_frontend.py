@@ -12,7 +12,6 @@ view needs 150 KB or more of JS and CSS.
 from __future__ import annotations
 
 import argparse
-import socket
 import sys
 import tempfile
 import threading
@@ -21,16 +20,11 @@ from pathlib import Path
 from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
+sys.path.insert(0, str(ROOT))
+
+from tests.conftest import free_port  # noqa: E402
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS  # noqa: E402
+
 BUDGET = 150 * 1024
 CITIZEN_VIEWS = ["/", "/lapor", "/lacak", "/masuk"]
 STAFF_VIEWS = ["/staf", "/pengaduan/1", "/staf/input", "/pengawasan"]
@@ -39,7 +33,6 @@ STAFF_EMAIL = "verifikator@demo.aduan.id"
 
 def serve() -> str:
     """The app on a free port, in a daemon thread; returns its base URL."""
-    sys.path.insert(0, str(ROOT))
     from werkzeug.serving import make_server
 
     from backend.app import create_app
@@ -72,9 +65,7 @@ def serve() -> str:
         },
     )
     serve.password = DEMO_PASSWORD  # type: ignore[attr-defined]
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port = sock.getsockname()[1]
+    port = free_port()
     server = make_server("127.0.0.1", port, app, threaded=True)
     threading.Thread(target=server.serve_forever, daemon=True).start()
     return f"http://127.0.0.1:{port}"

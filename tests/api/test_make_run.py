@@ -5,21 +5,15 @@ from __future__ import annotations
 import json
 import os
 import signal
-import socket
 import subprocess
 import sys
 import urllib.request
 from pathlib import Path
 
+from tests.conftest import free_port
 from tests.factories import complaint_payload
 
 ROOT = Path(__file__).resolve().parents[2]
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 def _start(var: Path, port: int) -> tuple[subprocess.Popen[str], str]:
@@ -57,7 +51,7 @@ def _request(url: str, body: dict | None = None) -> dict:
 
 
 def test_make_run_serves_the_demo_city_and_keeps_data_on_restart(tmp_path: Path) -> None:
-    port = _free_port()
+    port = free_port()
     base = f"http://127.0.0.1:{port}"
     process, banner = _start(tmp_path, port)
     try:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import socket
 import threading
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -16,26 +15,10 @@ from werkzeug.serving import make_server
 from backend.app import create_app
 from backend.demo import load_demo
 from backend.extensions import db
-from tests.conftest import DEMO_HASH, reset_schema, test_config
+from tests.conftest import DEMO_HASH, free_port, reset_schema, test_config
+from tests.e2e.chromium import CHROMIUM, CHROMIUM_ARGS
 
 T = TypeVar("T")
-CHROMIUM = "/usr/bin/chromium"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-quic",
-    "--no-first-run",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--disable-sync",
-]
-DEMO_PASSWORD = "aduan-demo-2026"
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
 
 
 @pytest.fixture(scope="session")
@@ -55,7 +38,7 @@ def live_app(tmp_path_factory: pytest.TempPathFactory) -> Flask:
 @pytest.fixture(scope="session")
 def live_server(live_app: Flask) -> Iterator[str]:
     """The real app served by werkzeug in a thread; yields its base URL."""
-    port = _free_port()
+    port = free_port()
     server = make_server("127.0.0.1", port, live_app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()

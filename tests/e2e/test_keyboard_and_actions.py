@@ -10,7 +10,8 @@ from typing import Any
 import pytest
 from playwright.sync_api import expect
 
-from tests.e2e.conftest import DEMO_PASSWORD, Page, in_thread
+from backend.demo import DEMO_PASSWORD
+from tests.e2e.conftest import Page, in_thread
 from tests.e2e.test_flows import PNG, VERIFIER, act, axe_clean, file_anonymous, login, track
 
 pytestmark = pytest.mark.e2e
