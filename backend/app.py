@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from inspect import iscoroutinefunction
 from typing import Any
 
 from flask import Flask
@@ -19,6 +20,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     app.config.update(load_config(config))
 
     db.init_app(app)
+    # Aduan has no async engines, but flask-sqlalchemy-lite registers an async teardown that
+    # Flask runs through asgiref on a fresh event loop thread at the end of every request
+    # (1-2 ms each; pallets-eco/flask-sqlalchemy-lite#11); the sync teardown stays
+    app.teardown_appcontext_funcs[:] = [
+        func for func in app.teardown_appcontext_funcs if not iscoroutinefunction(func)
+    ]
     with app.app_context():
         for engine in db.engines.values():
             configure_engine(engine)

@@ -23,12 +23,15 @@ from backend.extensions import db
 from backend.notifications import service as outbox
 from backend.sla import jobs as sla_jobs
 from backend.sla import service as sla
+from backend.sla import tallies
 
 log = logging.getLogger(__name__)
 # "aduan-scheduler" as a 64-bit number: the key of the PostgreSQL advisory lock
 ADVISORY_LOCK_KEY = 0x616475616E5F7363
 SWEEP_SECONDS = 60
 DELIVERY_SECONDS = 30
+# requests add rows of changes to the breach tallies; folded every five minutes
+COMPACT_SECONDS = 300
 STANDBY_POLL_SECONDS = 15
 MISFIRE_GRACE_SECONDS = 3600
 
@@ -91,6 +94,13 @@ def refresh_holidays(now: datetime | None = None) -> list[str]:
     return warnings
 
 
+def compact_tallies() -> int:
+    """Fold the breach tallies: requests only add rows of changes (`tallies.compact`)."""
+    folded = tallies.compact(db.session.connection())
+    db.session.commit()
+    return folded
+
+
 def _scheduled_sweep() -> None:
     outcome = sweep_once()
     report = outcome.report
@@ -120,7 +130,7 @@ def _in_context(app: Flask, job: Any) -> Any:
 
 
 def build_scheduler(app: Flask) -> Any:
-    """The BlockingScheduler with the three jobs: coalesced, one instance each, late runs kept."""
+    """The BlockingScheduler with its four jobs: coalesced, one instance each, late runs kept."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(
@@ -146,6 +156,13 @@ def build_scheduler(app: Flask) -> Any:
         id="outbox_delivery",
         name="outbox delivery",
         next_run_time=now_utc(),
+    )
+    scheduler.add_job(
+        _in_context(app, compact_tallies),
+        "interval",
+        seconds=COMPACT_SECONDS,
+        id="tally_compaction",
+        name="breach tally compaction",
     )
     scheduler.add_job(
         _in_context(app, refresh_holidays),
@@ -234,6 +251,21 @@ def recalculate_command(calendar_code: str | None, policy_code: str | None) -> N
     )
     db.session.commit()
     click.echo(f"{len(changed)} open clocks got a new deadline")
+
+
+@sla_cli.command("rebuild-tallies")
+def rebuild_tallies_command() -> None:
+    """Recount the breach tallies from the clocks (after loading clocks past the ORM)."""
+    started = time.perf_counter()
+    tallies.rebuild(db.session.connection())
+    db.session.commit()
+    click.echo(f"breach tallies rebuilt in {time.perf_counter() - started:.1f} s")
+
+
+@sla_cli.command("compact-tallies")
+def compact_tallies_command() -> None:
+    """Fold the breach tallies' rows of changes into one row per key (the scheduler does too)."""
+    click.echo(f"{compact_tallies()} tally keys folded")
 
 
 @sla_cli.command("scheduler")

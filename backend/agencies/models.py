@@ -8,7 +8,7 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, now_utc
+from backend.db import Base, now_utc, reference
 
 
 class Agency(Base):
@@ -77,3 +77,7 @@ class RoutingRule(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     kecamatan_code: Mapped[str | None] = mapped_column(ForeignKey("kecamatan.code"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
+
+
+# intake caches these per process, exactly: any change replaces the reference stamp
+reference.watch(Agency, Kecamatan, Kelurahan, Category, RoutingRule)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import select
@@ -11,7 +12,7 @@ from backend.agencies.models import Agency, Category, Kecamatan, Kelurahan, Rout
 from backend.auth import service as auth_service
 from backend.auth.models import Role, User
 from backend.auth.principal import Principal
-from backend.db import Page
+from backend.db import Page, reference
 from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
 
 
@@ -94,11 +95,30 @@ def list_categories(*, session: Session, include_inactive: bool = False) -> list
     return list(session.scalars(query))
 
 
-def category_by_code(*, session: Session, code: str) -> Category:
+@dataclass(frozen=True)
+class CategoryRef:
+    """An active category as intake needs it (cached: `backend.db.reference`)."""
+
+    id: int
+    code: str
+
+
+@dataclass(frozen=True)
+class AgencyRef:
+    """An agency as routing needs it (cached: `backend.db.reference`)."""
+
+    id: int
+    code: str
+
+
+def _active_categories(session: Session) -> dict[str, CategoryRef]:
+    rows = session.execute(select(Category.id, Category.code).where(Category.is_active.is_(True)))
+    return {code: CategoryRef(id=id_, code=code) for id_, code in rows}
+
+
+def category_by_code(*, session: Session, code: str) -> CategoryRef:
     """An active category by code; a validation error on `category` if there is none."""
-    category = session.scalar(
-        select(Category).where(Category.code == code, Category.is_active.is_(True))
-    )
+    category = reference.cached(session, "categories", _active_categories).get(code)
     if category is None:
         raise ValidationFailed(errors={"category": [f"Unknown category {code!r}."]})
     return category
@@ -128,34 +148,43 @@ def list_kecamatan(*, session: Session) -> list[tuple[Kecamatan, list[str]]]:
     ]
 
 
+def _areas(session: Session) -> tuple[frozenset[str], frozenset[tuple[str, str]]]:
+    kecamatan = frozenset(session.scalars(select(Kecamatan.code)))
+    kelurahan = frozenset(
+        (k, name) for k, name in session.execute(select(Kelurahan.kecamatan_code, Kelurahan.name))
+    )
+    return kecamatan, kelurahan
+
+
 def check_area(*, session: Session, kecamatan_code: str | None, kelurahan: str | None) -> None:
-    """A kelurahan must belong to the kecamatan given with it (one query when all is well)."""
+    """A kelurahan must belong to the kecamatan given with it."""
     if kecamatan_code is None:
         if kelurahan is not None:
             raise ValidationFailed(errors={"kelurahan": ["Give the kecamatan too."]})
         return
-    if kelurahan is not None and session.scalar(
-        select(Kelurahan.id).where(
-            Kelurahan.kecamatan_code == kecamatan_code, Kelurahan.name == kelurahan
-        )
-    ):
-        return
-    if session.get(Kecamatan, kecamatan_code) is None:
+    kecamatan, kelurahan_of = reference.cached(session, "areas", _areas)
+    if kecamatan_code not in kecamatan:
         raise ValidationFailed(errors={"kecamatan": [f"Unknown kecamatan {kecamatan_code!r}."]})
-    if kelurahan is not None:
+    if kelurahan is not None and (kecamatan_code, kelurahan) not in kelurahan_of:
         raise ValidationFailed(
             errors={"kelurahan": [f"{kelurahan!r} is not in kecamatan {kecamatan_code}."]}
         )
 
 
-def route(*, session: Session, category_id: int, kecamatan_code: str | None) -> Agency | None:
+def _routes(session: Session) -> dict[int, dict[str | None, AgencyRef]]:
+    routes: dict[int, dict[str | None, AgencyRef]] = {}
+    for category_id, area, agency_id, agency_code in session.execute(
+        select(RoutingRule.category_id, RoutingRule.kecamatan_code, Agency.id, Agency.code).join(
+            Agency, Agency.id == RoutingRule.agency_id
+        )
+    ):
+        routes.setdefault(category_id, {})[area] = AgencyRef(id=agency_id, code=agency_code)
+    return routes
+
+
+def route(*, session: Session, category_id: int, kecamatan_code: str | None) -> AgencyRef | None:
     """The agency for a category in an area: the area's own rule first, then the general one."""
-    rows = session.execute(
-        select(RoutingRule.kecamatan_code, Agency)
-        .join(Agency, Agency.id == RoutingRule.agency_id)
-        .where(RoutingRule.category_id == category_id)
-    ).all()
-    by_area = {area: agency for area, agency in rows}
+    by_area = reference.cached(session, "routes", _routes).get(category_id, {})
     if kecamatan_code in by_area:
         return by_area[kecamatan_code]
     return by_area.get(None)

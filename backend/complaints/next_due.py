@@ -49,6 +49,33 @@ def _changed(clock: SlaClock) -> bool:
     return any(state.attrs[name].history.has_changes() for name in WATCHED)
 
 
+def _new_complaints(session: Session) -> dict[int, Complaint]:
+    """Complaints inserted by this flush whose id is already known (reserved before)."""
+    return {obj.id: obj for obj in session.new if isinstance(obj, Complaint) and obj.id is not None}
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """A complaint inserted with its clocks gets `next_due_at` in its INSERT, not an UPDATE.
+
+    All the clocks of a complaint not yet in the database are in this flush (intake).
+    """
+    new = _new_complaints(session)
+    if not new:
+        return
+    earliest: dict[int, Any] = {}
+    for obj in session.new:
+        if (
+            isinstance(obj, SlaClock)
+            and obj.complaint_id in new
+            and obj.state == ClockState.RUNNING
+        ):
+            due = earliest.get(obj.complaint_id)
+            earliest[obj.complaint_id] = obj.due_at if due is None else min(due, obj.due_at)
+    for complaint_id, complaint in new.items():
+        complaint.next_due_at = earliest.get(complaint_id)
+
+
 @event.listens_for(Session, "after_flush")
 def _after_flush(session: Session, _context: Any) -> None:
     ids: set[int] = set()
@@ -58,5 +85,6 @@ def _after_flush(session: Session, _context: Any) -> None:
             history = inspect(obj).attrs["complaint_id"].history
             ids.update(i for i in history.deleted or () if i is not None)
     ids.discard(None)  # type: ignore[arg-type]
+    ids.difference_update(_new_complaints(session))  # set before their INSERT
     if ids:
         refresh(session, ids)

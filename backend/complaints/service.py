@@ -32,8 +32,9 @@ from backend.complaints.models import (
     Status,
     Visibility,
 )
-from backend.complaints.timeline import actor_of, append_event
+from backend.complaints.timeline import GENESIS, actor_of, append_event
 from backend.db import Page, now_utc, paginate
+from backend.db.reference import reserve_id
 from backend.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from backend.notifications import service as outbox
 from backend.notifications.models import OutboxMessage, OutboxStatus
@@ -157,6 +158,9 @@ def create_complaint(
     if not data.get("consent"):
         raise ValidationFailed(errors={"consent": ["Consent stands for the signature (42(3))."]})
 
+    # PostgreSQL: the id comes first (with the reference stamp), so that everything below is
+    # written in one flush
+    complaint_id = reserve_id(session, Complaint)
     category = agencies.category_by_code(session=session, code=data["category"])
     agencies.check_area(
         session=session, kecamatan_code=data.get("kecamatan"), kelurahan=data.get("kelurahan")
@@ -179,8 +183,11 @@ def create_complaint(
     code = new_tracking_code()
     pin = f"{secrets.randbelow(1_000_000):06d}"
     complaint = Complaint(
+        id=complaint_id,
         tracking_code=code,
         pin_hash=pin_digest(pin_key, code, pin),
+        timeline_head=GENESIS,
+        timeline_length=0,
         report_type=data["report_type"],
         status=Status.SUBMITTED,
         privacy=data["privacy"],
@@ -220,7 +227,8 @@ def create_complaint(
     if identity is not None:
         complaint.identity = ComplainantIdentity(**identity)
     session.add(complaint)
-    session.flush()
+    if complaint.id is None:
+        session.flush()  # SQLite: the id is known only once the row is in
     event_data: dict[str, Any] = {
         "channel": channel,
         "received_at": received_at.isoformat(),
@@ -241,6 +249,7 @@ def create_complaint(
         data=event_data,
         actor=actor,
         at=now,
+        flush=False,
     )
     sla.start_clock(
         session=session,
@@ -250,6 +259,7 @@ def create_complaint(
         kind=ClockKind.RESPONSE,
         at=received_at,
         cycle=1,
+        flush=False,
     )
     if identity and identity.get("email"):
         outbox.enqueue(

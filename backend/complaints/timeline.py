@@ -73,8 +73,11 @@ def append_event(
     reason: str | None = None,
     body: str | None = None,
     data: dict[str, Any] | None = None,
+    flush: bool = True,
 ) -> ComplaintEvent:
     """Add an event to the complaint's timeline in the caller's transaction.
+
+    `flush=False` leaves the INSERT to the caller's next flush (intake writes all at once).
 
     The complaint's row is touched too, so its version (ETag) moves and a concurrent writer
     of the same complaint fails on the version check instead of forking the chain.
@@ -99,7 +102,8 @@ def append_event(
     session.add(event)
     complaint.timeline_head, complaint.timeline_length = event.hash, seq
     complaint.updated_at = at
-    session.flush()
+    if flush:
+        session.flush()
     return event
 
 

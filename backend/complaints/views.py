@@ -120,10 +120,13 @@ def _scope(principal: Principal) -> str:
     return f"{principal.kind}:{principal.id}"
 
 
+_RECEIPT = ReceiptSchema()
+
+
 def _receipt_body(receipt: service.Receipt, principal: Principal) -> dict[str, Any]:
     """The receipt, dumped once: it is also what an Idempotency-Key replay returns."""
     complaint = receipt.complaint
-    return ReceiptSchema().dump(
+    return _RECEIPT.dump(
         {
             "id": complaint.id,
             "tracking_code": complaint.tracking_code,
@@ -166,7 +169,7 @@ class Complaints(MethodView):
         principal = current_principal()
         key = headers.get("idempotency_key")
         scope = _scope(principal)
-        fingerprint = service.request_fingerprint(data)
+        fingerprint = service.request_fingerprint(data) if key else ""
         if key:
             record = service.find_idempotent(
                 session=db.session, scope=scope, key=key, fingerprint=fingerprint

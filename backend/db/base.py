@@ -23,6 +23,16 @@ NAMING_CONVENTION = {
 JSONType = JSON().with_variant(JSONB(), "postgresql")
 
 
+def dialect_insert(bind: Any) -> Any:
+    """The dialect's `insert` (with `on_conflict_do_*`) for a session or connection's database."""
+    name = (bind.get_bind() if hasattr(bind, "get_bind") else bind).dialect.name
+    if name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert
+
+
 def now_utc() -> datetime:
     """The current time, aware, in UTC."""
     return datetime.now(UTC)

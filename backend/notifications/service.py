@@ -21,6 +21,7 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.db import now_utc
+from backend.db.base import dialect_insert
 from backend.notifications.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 8
@@ -62,6 +63,7 @@ def enqueue(
 
 # rows per INSERT: 12 parameters each stays under SQLite's 32,766 bound parameters
 _INSERT_CHUNK = 1000
+_INSERT: dict[str, Any] = {}
 
 
 def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[int]:
@@ -69,10 +71,13 @@ def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[in
 
     Each message is a dict of `enqueue`'s arguments; keys queued before are skipped.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
+    statement = _INSERT.get(session.get_bind().dialect.name)
+    if statement is None:
+        # the Core table: executemany with RETURNING is batched and compiled once; the
+        # statement is built once too (intake queues a receipt for every complaint)
+        table = OutboxMessage.__table__
+        statement = dialect_insert(session)(table).on_conflict_do_nothing().returning(table.c.id)
+        _INSERT[session.get_bind().dialect.name] = statement
     created = now_utc()
     ids: list[int] = []
     for first in range(0, len(messages), _INSERT_CHUNK):
@@ -92,9 +97,7 @@ def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[in
             }
             for m in messages[first : first + _INSERT_CHUNK]
         ]
-        # the Core table: executemany with RETURNING is batched and compiled once
-        statement = insert(OutboxMessage.__table__).on_conflict_do_nothing()
-        ids.extend(session.scalars(statement.returning(OutboxMessage.__table__.c.id), rows))
+        ids.extend(session.scalars(statement, rows))
     return ids
 
 

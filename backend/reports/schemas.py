@@ -8,6 +8,12 @@ from marshmallow import fields, validate
 from backend.api_fields import LocalDateTime
 
 STAFF_CLOCKS = ["response", "decision", "delivery"]
+# how near the histogram's quantiles are (backend.sla.tallies.quantile)
+QUANTILE = (
+    "approximate: read from a histogram of buckets each about 20 % wider than the last, so "
+    "within 23 % of the exact value (within a minute for times under a minute); the counts "
+    "are exact"
+)
 
 
 class BreachQuerySchema(ma.Schema):
@@ -70,8 +76,14 @@ class SummaryRowSchema(ma.Schema):
     on_time = fields.Integer(required=True)
     compliance_rate = fields.Float(allow_none=True)
     finished = fields.Integer(required=True)
-    median_seconds = fields.Float(allow_none=True)
-    p90_seconds = fields.Float(allow_none=True)
+    median_seconds = fields.Float(
+        allow_none=True,
+        metadata={"description": "median time from start to stop of finished clocks; " + QUANTILE},
+    )
+    p90_seconds = fields.Float(
+        allow_none=True,
+        metadata={"description": "90th percentile of the same times; " + QUANTILE},
+    )
     consequence = fields.String(allow_none=True)
 
 

@@ -2,24 +2,33 @@
 
 from __future__ import annotations
 
-import statistics
-from collections import defaultdict
+from collections import Counter
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, literal_column, select
 from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency
 from backend.auth.models import Role
 from backend.auth.principal import Principal
 from backend.complaints.models import Complaint
-from backend.db import Page
+from backend.db import Page, reference
 from backend.db.pagination import count_limit
 from backend.errors import Forbidden
 from backend.sla import service as sla
-from backend.sla.models import ClockKind, ClockState, SlaClock, SlaEscalation
+from backend.sla import tallies
+from backend.sla.calendar import CalendarHorizonError
+from backend.sla.models import (
+    BUCKET_COLUMNS,
+    Calendar,
+    ClockKind,
+    ClockState,
+    SlaClock,
+    SlaEscalation,
+    SlaPolicy,
+)
 
 # UU 25/2009 Pasal 54: what missing each deadline costs the officer responsible
 CONSEQUENCES = {
@@ -32,6 +41,18 @@ CONSEQUENCES = {
 }
 STAFF_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION, ClockKind.DELIVERY)
 READERS = (Role.SUPERVISOR, Role.VERIFIER, Role.ADMIN, Role.AGENCY_HEAD)
+# past-deadline clocks not yet swept read at once (more: the sweep is behind, all are read);
+# small, so that the LIMIT keeps PostgreSQL on a plain index scan
+UNSWEPT_PAGE = 100
+# what decides whether a running clock is at risk (`sla.WarningWindow.contains`)
+AT_RISK_COLUMNS = (
+    SlaClock.agency_id,
+    SlaClock.kind,
+    SlaClock.policy_id,
+    SlaClock.calendar_code,
+    SlaClock.due_date,
+    SlaClock.due_at,
+)
 
 
 def consequence(kind: str) -> str | None:
@@ -164,17 +185,53 @@ def list_breaches(
     )
 
 
-def _percentile(values: list[float], share: float) -> float | None:
-    """The `share` quantile (linear interpolation, like PostgreSQL's percentile_cont)."""
-    if not values:
-        return None
-    if len(values) == 1:
-        return values[0]
-    ordered = sorted(values)
-    position = share * (len(ordered) - 1)
-    low = int(position)
-    high = min(low + 1, len(ordered) - 1)
-    return ordered[low] + (ordered[high] - ordered[low]) * (position - low)
+# (reference stamp, UTC hour) -> horizon: it moves only at a local midnight (every Indonesian
+# zone is a whole number of hours from UTC) or when a policy or calendar changes
+_HORIZONS: dict[tuple[str, str], datetime | None] = {}
+
+
+def _at_risk_horizon(session: Session, now: datetime) -> datetime | None:
+    """`_compute_at_risk_horizon`, computed once an hour per worker."""
+    token = reference.current_token(session)
+    key = (token or "", now.strftime("%Y-%m-%dT%H"))
+    if token is None or key not in _HORIZONS:
+        horizon = _compute_at_risk_horizon(session, now)
+        if token is None:
+            return horizon
+        _HORIZONS.clear()
+        _HORIZONS[key] = horizon
+    horizon = _HORIZONS[key]
+    return None if horizon is None else max(horizon, now)
+
+
+def _compute_at_risk_horizon(session: Session, now: datetime) -> datetime | None:
+    """A deadline from which on no running clock is at risk at `now` (None: cannot tell).
+
+    A clock is at risk once the end of the day that lies the ladder's warning offset (working
+    days) before its due date has passed, that is when that day is before today; that day only
+    moves later with the due date, so from the first due date whose warning day is today or
+    later, no clock is at risk. The largest offset of any policy, on every calendar, gives a
+    bound for all of them.
+    """
+    ladders = [sla.DEFAULT_RULES[kind]["ladder"] for kind in STAFF_CLOCKS]
+    for rules in session.scalars(select(SlaPolicy.rules)):
+        ladders.extend((rules or {}).get(kind, {}).get("ladder", []) for kind in STAFF_CLOCKS)
+    offsets = [-step["offset"] for ladder in ladders for step in ladder if step["offset"] < 0]
+    if not offsets:
+        return now  # no warning step anywhere: nothing is ever at risk
+    widest = max(offsets)
+    horizon = now
+    for code in session.scalars(select(Calendar.code)):
+        calendar = sla.get_calendar(session=session, code=code)
+        today = calendar.local_date(now)
+        day = today
+        try:
+            while calendar.subtract_working_days(day, widest) < today:
+                day += timedelta(days=1)
+        except CalendarHorizonError:
+            return None
+        horizon = max(horizon, calendar.end_of_day(day))
+    return horizon
 
 
 def breach_summary(
@@ -192,86 +249,104 @@ def breach_summary(
     (finished on time + breached); still-running clocks within their deadline are not counted.
     At risk = running, not yet overdue, inside the ladder's warning window (`sla.WarningWindow`).
     Durations are from start to stop of finished clocks (time to respond, to decide, ...).
+
+    What does not move with `now` comes from the tallies (`backend.sla.tallies`: whole WIB days
+    of the period, whole months as month rows, the partial edge days counted live); what does is
+    read live from short index ranges: running clocks past their deadline that the sweep has not
+    marked yet (overdue and breached), breached clocks whose deadline moved past `now` again
+    (not overdue), and running clocks due within the warning window (at risk). The counts are
+    exact; the median and p90 come from the duration histogram (`tallies.quantile`).
     """
     agency_id = _scoped_agency(principal, agency_id)
-    query = select(
-        SlaClock.agency_id,
-        SlaClock.kind,
-        SlaClock.state,
-        SlaClock.started_at,
-        SlaClock.stopped_at,
-        SlaClock.due_at,
-        SlaClock.breached_at,
-        SlaClock.policy_id,
-        SlaClock.calendar_code,
-        SlaClock.due_date,
-    ).where(SlaClock.kind.in_(STAFF_CLOCKS))
-    if agency_id is not None:
-        query = query.where(SlaClock.agency_id == agency_id)
-    if period_from:
-        query = query.where(SlaClock.started_at >= period_from)
-    if period_to:
-        query = query.where(SlaClock.started_at < period_to)
     codes = dict(session.execute(select(Agency.id, Agency.code)).all())
-    groups: dict[tuple[int | None, str], dict[str, Any]] = defaultdict(
-        lambda: {
-            "open": 0,
-            "overdue": 0,
-            "at_risk": 0,
-            "breached": 0,
-            "on_time": 0,
-            "durations": [],
-        }
+    totals = tallies.read(
+        session=session, period_from=period_from, period_to=period_to, agency_id=agency_id
     )
+    live = [SlaClock.kind.in_(STAFF_CLOCKS)]
+    if agency_id is not None:
+        live.append(SlaClock.agency_id == agency_id)
+    if period_from:
+        live.append(SlaClock.started_at >= period_from)
+    if period_to:
+        live.append(SlaClock.started_at < period_to)
+    # literal, so that the partial indexes match whatever plan the statement gets
+    running = SlaClock.state == literal_column("'running'")
+    unswept: Counter[tuple[int | None, str]] = Counter()
+    not_overdue: Counter[tuple[int | None, str]] = Counter()
+    at_risk: Counter[tuple[int | None, str]] = Counter()
+    # past the deadline, not marked breached yet (ix_sla_clocks_running_unbreached): what fell
+    # due since the last sweep, so few rows. In deadline order with a LIMIT, as the planner
+    # cannot know the sweep keeps this range small and would otherwise start parallel workers
+    # (5-10 ms); only when the sweep is far behind is the whole range read
+    past_due = (
+        select(SlaClock.agency_id, SlaClock.kind)
+        .where(*live, running, SlaClock.breached_at.is_(None), SlaClock.due_at < now)
+        .order_by(SlaClock.due_at)
+    )
+    found = session.execute(past_due.limit(UNSWEPT_PAGE)).all()
+    if len(found) == UNSWEPT_PAGE:
+        found = session.execute(past_due).all()
+    unswept.update((agency, kind) for agency, kind in found)
     warning = sla.WarningWindow(session=session, now=now)
-    # streamed in batches: a city-wide period is hundreds of thousands of clocks (issue 5)
-    for (
-        agency,
-        kind,
-        state,
-        started,
-        stopped,
-        due,
-        breached,
-        policy_id,
-        calendar_code,
-        due_date,
-    ) in session.execute(query.execution_options(yield_per=5000)):
-        row = groups[(agency, kind)]
-        if state in (ClockState.RUNNING, ClockState.PAUSED):
-            row["open"] += 1
+    horizon = _at_risk_horizon(session, now)
+    # breached, and running again before a deadline moved later (ix_sla_clocks_breach_open)
+    candidates = [
+        (row, 1)
+        for row in session.execute(
+            select(*AT_RISK_COLUMNS).where(
+                *live,
+                running,
+                SlaClock.breached_at.is_not(None),
+                SlaClock.stopped_at.is_(None),
+                SlaClock.due_at >= now,
+            )
+        )
+    ]
+    for row, _ in candidates:
+        not_overdue[(row.agency_id, row.kind)] += 1
+    # due before the warning window's far end (ix_sla_clocks_running_unbreached)
+    soon = [*live, running, SlaClock.breached_at.is_(None), SlaClock.due_at >= now]
+    if horizon is not None:
+        soon.append(SlaClock.due_at < horizon)
+    candidates.extend(
+        (row[:-1], row[-1])
+        for row in session.execute(
+            select(*AT_RISK_COLUMNS, func.count()).where(*soon).group_by(*AT_RISK_COLUMNS)
+        )
+    )
+    for (agency, kind, policy_id, calendar_code, due_date, due_at), count in candidates:
         if warning.contains(
             kind=kind,
-            state=state,
+            state=ClockState.RUNNING,
             policy_id=policy_id,
             calendar_code=calendar_code,
             due_date=due_date,
-            due_at=due,
+            due_at=due_at,
         ):
-            row["at_risk"] += 1
-        if state == ClockState.RUNNING and due < now:
-            row["overdue"] += 1
-        if breached is not None or (state == ClockState.RUNNING and due < now):
-            row["breached"] += 1
-        elif state == ClockState.STOPPED:
-            row["on_time"] += 1
-        if state == ClockState.STOPPED and stopped is not None:
-            row["durations"].append((stopped - started).total_seconds())
+            at_risk[(agency, kind)] += count
     result = []
-    for (agency, kind), row in sorted(
-        groups.items(), key=lambda item: (str(item[0][0]), item[0][1])
+    for (agency, kind), counts in sorted(
+        totals.items(), key=lambda item: (str(item[0][0]), item[0][1])
     ):
-        judged = row["on_time"] + row["breached"]
-        durations = row.pop("durations")
+        if counts["clocks"] <= 0:
+            continue  # every clock of the row moved to another agency or day
+        key = (agency, kind)
+        breached = counts["breached"] + unswept[key]
+        judged = counts["on_time"] + breached
+        histogram = [counts[name] for name in BUCKET_COLUMNS]
         result.append(
             {
                 "agency": codes.get(agency),
                 "clock": kind,
-                **row,
-                "compliance_rate": round(row["on_time"] / judged, 4) if judged else None,
-                "finished": len(durations),
-                "median_seconds": statistics.median(durations) if durations else None,
-                "p90_seconds": _percentile(durations, 0.9),
+                "open": counts["running"] + counts["paused"],
+                "overdue": counts["running_breached"] - not_overdue[key] + unswept[key],
+                "at_risk": at_risk[key],
+                "breached": breached,
+                "on_time": counts["on_time"],
+                "compliance_rate": round(counts["on_time"] / judged, 4) if judged else None,
+                "finished": sum(histogram),
+                "median_seconds": tallies.quantile(histogram, 0.5),
+                "p90_seconds": tallies.quantile(histogram, 0.9),
                 "consequence": consequence(kind),
             }
         )

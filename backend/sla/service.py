@@ -17,7 +17,10 @@ from sqlalchemy import Select, func, select
 from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency
+from backend.db import reference
+from backend.db.base import dialect_insert
 from backend.errors import Conflict, NotFound, ValidationFailed
+from backend.sla import tallies  # noqa: F401  (keeps the breach tallies in step)
 from backend.sla.calendar import (
     CalendarHorizonError,
     Deadline,
@@ -159,13 +162,44 @@ def _overlay_entries(session: Session, code: str) -> list[OverlayEntry]:
     ]
 
 
+@dataclass(frozen=True)
+class CalendarRef:
+    """A calendar row's fields (cached: `backend.db.reference`)."""
+
+    code: str
+    version: int
+    updated_at: datetime
+    first_year: int
+    last_year: int
+    timezone: str
+    include_cuti_bersama: bool
+
+
+def _calendar_refs(session: Session) -> tuple[dict[str, CalendarRef], dict[int, str]]:
+    """Every calendar row, and the calendar code of each agency."""
+    calendars = {
+        row.code: CalendarRef(
+            code=row.code,
+            version=row.version,
+            updated_at=row.updated_at,
+            first_year=row.first_year,
+            last_year=row.last_year,
+            timezone=row.timezone,
+            include_cuti_bersama=row.include_cuti_bersama,
+        )
+        for row in session.scalars(select(Calendar))
+    }
+    agencies = {id_: code for id_, code in session.execute(select(Agency.id, Agency.calendar_code))}
+    return calendars, agencies
+
+
 def get_calendar(*, session: Session, code: str = DEFAULT_CALENDAR) -> WorkingCalendar:
     """The working-day calendar `code` at its current version (cached per version).
 
     Without a row for the default code the national calendar (version 0) is used, so a fresh
     database still counts; any other unknown code is a 404.
     """
-    row = session.get(Calendar, code)
+    row = reference.cached(session, "calendars", _calendar_refs)[0].get(code)
     if row is None:
         if code != DEFAULT_CALENDAR:
             raise NotFound()
@@ -174,17 +208,12 @@ def get_calendar(*, session: Session, code: str = DEFAULT_CALENDAR) -> WorkingCa
 
 
 def calendar_of_agency(*, session: Session, agency_id: int | None) -> WorkingCalendar:
-    """The calendar an agency counts on, in one query (the default when it has none)."""
-    row = None
-    if agency_id is not None:
-        row = session.scalar(
-            select(Calendar)
-            .join(Agency, Agency.calendar_code == Calendar.code)
-            .where(Agency.id == agency_id)
-        )
-    if row is None:
+    """The calendar an agency counts on (the default when it has none)."""
+    calendars, agencies = reference.cached(session, "calendars", _calendar_refs)
+    code = agencies.get(agency_id) if agency_id is not None else None
+    if code is None or code not in calendars:
         return get_calendar(session=session)
-    return _calendar_of_row(session, row)
+    return _calendar_of_row(session, calendars[code])
 
 
 # (code, version, updated_at) -> calendar: the overlay is read again only when the row moved
@@ -198,7 +227,7 @@ def forget_calendars() -> None:
     clear_calendar_cache()
 
 
-def _calendar_of_row(session: Session, row: Calendar) -> WorkingCalendar:
+def _calendar_of_row(session: Session, row: CalendarRef) -> WorkingCalendar:
     key = (row.code, row.version, row.updated_at)
     calendar = _BUILT.get(key)
     if calendar is None:
@@ -407,16 +436,32 @@ def list_policies(*, session: Session, code: str | None = None) -> list[SlaPolic
     return list(session.scalars(query))
 
 
-def policy_for(*, session: Session, category_id: int | None) -> SlaPolicy | None:
-    """The current policy of a category, else the current default policy."""
-    policies = session.scalars(
-        select(SlaPolicy).where(
-            SlaPolicy.is_current.is_(True),
-            (SlaPolicy.category_id == category_id) | SlaPolicy.category_id.is_(None),
+@dataclass(frozen=True)
+class PolicyRef:
+    """A current policy as clocks need it (cached: `backend.db.reference`)."""
+
+    id: int
+    code: str
+    version: int
+    category_id: int | None
+    rules: dict[str, Any]
+
+
+def _current_policies(session: Session) -> tuple[PolicyRef, ...]:
+    return tuple(
+        PolicyRef(id=p.id, code=p.code, version=p.version, category_id=p.category_id, rules=p.rules)
+        for p in session.scalars(
+            select(SlaPolicy).where(SlaPolicy.is_current.is_(True)).order_by(SlaPolicy.id)
         )
-    ).all()
-    own = [p for p in policies if p.category_id is not None]
-    return (own or policies or [None])[0]
+    )
+
+
+def policy_for(*, session: Session, category_id: int | None) -> PolicyRef | None:
+    """The current policy of a category, else the current default policy."""
+    policies = reference.cached(session, "policies", _current_policies)
+    own = [p for p in policies if category_id is not None and p.category_id == category_id]
+    default = [p for p in policies if p.category_id is None]
+    return (own or default or [None])[0]
 
 
 def rule_of(policy: SlaPolicy | None, kind: str) -> dict[str, Any]:
@@ -465,10 +510,12 @@ def start_clock(
     kind: str,
     at: datetime,
     cycle: int | None = None,
+    flush: bool = True,
 ) -> SlaClock:
     """Start a clock of `kind` at `at` under the category's policy; a new cycle if one ran.
 
-    `cycle` may be given when the caller knows it (1 for a complaint just taken in).
+    `cycle` may be given when the caller knows it (1 for a complaint just taken in);
+    `flush=False` leaves the INSERT to the caller's next flush.
     """
     policy = policy_for(session=session, category_id=category_id)
     rule = rule_of(policy, kind)
@@ -505,7 +552,8 @@ def start_clock(
         raise horizon_problem(error) from error
     clock.next_action_at = next_action(clock, calendar, rule)
     session.add(clock)
-    session.flush()
+    if flush:
+        session.flush()
     return clock
 
 
@@ -744,6 +792,9 @@ class WarningWindow:
         self._now = now
         self._calendars: dict[str, WorkingCalendar] = {}
         self._rules: dict[tuple[int | None, str], dict[str, Any]] = {}
+        # (policy, kind, calendar, due date) -> at risk: a report asks about thousands of
+        # clocks that share a few due dates
+        self._opened: dict[tuple[int | None, str, str, date], bool] = {}
 
     def contains(
         self,
@@ -758,6 +809,12 @@ class WarningWindow:
         """Whether a clock with these columns is at risk (overdue clocks are not: they breached)."""
         if state != ClockState.RUNNING or due_at < self._now:
             return False
+        key = (policy_id, kind, calendar_code, due_date)
+        if key not in self._opened:
+            self._opened[key] = self._warned(kind, policy_id, calendar_code, due_date)
+        return self._opened[key]
+
+    def _warned(self, kind: str, policy_id: int | None, calendar_code: str, due_date: date) -> bool:
         if calendar_code not in self._calendars:
             self._calendars[calendar_code] = get_calendar(session=self._session, code=calendar_code)
         if (policy_id, kind) not in self._rules:
@@ -935,11 +992,7 @@ def _insert_ignoring_conflict(session: Session, model: Any) -> Any:
     On the Core table: executemany with RETURNING is batched ("insertmanyvalues") and the
     statement is compiled once.
     """
-    if session.get_bind().dialect.name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(model.__table__).on_conflict_do_nothing()
+    return dialect_insert(session)(model.__table__).on_conflict_do_nothing()
 
 
 # --- reading clocks -------------------------------------------------------------------------
