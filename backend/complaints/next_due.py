@@ -16,6 +16,7 @@ from sqlalchemy import event, func, inspect, select, update
 from sqlalchemy.orm import Session
 
 from backend.complaints.models import Complaint
+from backend.db.base import column_changed
 from backend.sla.models import ClockState, SlaClock
 
 # the columns of a clock that move its complaint's earliest running deadline
@@ -45,8 +46,7 @@ def refresh(session: Session, complaint_ids: set[int]) -> None:
 
 
 def _changed(clock: SlaClock) -> bool:
-    state = inspect(clock)
-    return any(state.attrs[name].history.has_changes() for name in WATCHED)
+    return column_changed(clock, WATCHED)
 
 
 def _new_complaints(session: Session) -> dict[int, Complaint]:

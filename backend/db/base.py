@@ -8,6 +8,8 @@ from typing import Any
 from sqlalchemy import JSON, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
+from sqlalchemy.orm.attributes import instance_state
+from sqlalchemy.orm.base import NO_VALUE
 
 from backend.db.types import UTCDateTime
 
@@ -31,6 +33,31 @@ def dialect_insert(bind: Any) -> Any:
     else:
         from sqlalchemy.dialects.sqlite import insert
     return insert
+
+
+def committed_value(obj: Any, name: str) -> Any:
+    """What column `name` of a persistent ORM object held before this flush's changes.
+
+    Read from the instance state's committed values, which is what attribute history is built
+    from, without building the history (session hooks look at thousands of clocks per sweep).
+    The old value must have been loaded (`active_history=True`); None where there was none.
+    """
+    committed = instance_state(obj).committed_state
+    if name not in committed:
+        return obj.__dict__.get(name)
+    old = committed[name]
+    return None if old is NO_VALUE else old
+
+
+def column_changed(obj: Any, names: tuple[str, ...]) -> bool:
+    """Whether any of these columns of a persistent ORM object changed since it was loaded."""
+    committed = instance_state(obj).committed_state
+    for name in names:
+        if name in committed:
+            old = committed[name]
+            if old is NO_VALUE or old != obj.__dict__.get(name):
+                return True
+    return False
 
 
 def now_utc() -> datetime:

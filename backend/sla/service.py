@@ -963,6 +963,9 @@ def _fire(
                     SlaEscalation.id, SlaEscalation.clock_id, SlaEscalation.step
                 ),
                 rows,
+                # 9 parameters a row: 5 rows stay within psycopg's cached conversions (see
+                # notifications.service.ROWS_PER_PAGE)
+                execution_options={"insertmanyvalues_page_size": 5},
             )
         }
         for clock, step, _at in chunk:

@@ -36,7 +36,6 @@ from sqlalchemy import (
     event,
     func,
     insert,
-    inspect,
     literal,
     or_,
     select,
@@ -47,6 +46,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from backend.db.base import column_changed, committed_value
 from backend.sla.models import (
     BUCKET_COLUMNS,
     COUNT_COLUMNS,
@@ -123,17 +123,7 @@ def counted(*, state: str, breached: bool, bucket: int | None) -> dict[str, int]
 
 def _committed(clock: SlaClock) -> dict[str, Any]:
     """The clock's watched columns as the database had them before this flush."""
-    attrs = inspect(clock).attrs
-    values = {}
-    for name in WATCHED:
-        history = attrs[name].history
-        if history.deleted:
-            values[name] = history.deleted[0]
-        elif history.added:
-            values[name] = None  # set where there was nothing (active_history loaded it)
-        else:
-            values[name] = getattr(clock, name)
-    return values
+    return {name: committed_value(clock, name) for name in WATCHED}
 
 
 def _current(clock: SlaClock) -> dict[str, Any]:
@@ -180,8 +170,7 @@ def apply(connection: Connection, deltas: dict[Key, Counter[str]]) -> None:
 
 
 def _watched_changed(clock: SlaClock) -> bool:
-    attrs = inspect(clock).attrs
-    return any(attrs[name].history.has_changes() for name in WATCHED)
+    return column_changed(clock, WATCHED)
 
 
 @event.listens_for(Session, "after_flush")
