@@ -311,7 +311,10 @@ def breach_summary(
     candidates.extend(
         (row[:-1], row[-1])
         for row in session.execute(
-            select(*AT_RISK_COLUMNS, func.count()).where(*soon).group_by(*AT_RISK_COLUMNS)
+            # by due date, not deadline: what decides at risk, and fewer, narrower groups
+            select(*AT_RISK_COLUMNS[:-1], func.min(SlaClock.due_at), func.count())
+            .where(*soon)
+            .group_by(*AT_RISK_COLUMNS[:-1])
         )
     )
     for (agency, kind, policy_id, calendar_code, due_date, due_at), count in candidates:
