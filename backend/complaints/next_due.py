@@ -12,11 +12,11 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import event, func, inspect, select, update
+from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.complaints.models import Complaint
-from backend.db.base import column_changed
+from backend.db.base import column_changed, committed_value
 from backend.sla.models import ClockState, SlaClock
 
 # the columns of a clock that move its complaint's earliest running deadline
@@ -81,9 +81,8 @@ def _after_flush(session: Session, _context: Any) -> None:
     ids: set[int] = set()
     for obj in [*session.new, *session.dirty, *session.deleted]:
         if isinstance(obj, SlaClock) and (obj in session.deleted or _changed(obj)):
-            ids.add(obj.complaint_id)
-            history = inspect(obj).attrs["complaint_id"].history
-            ids.update(i for i in history.deleted or () if i is not None)
+            # the complaint it belongs to, and the one it belonged to (moved clocks)
+            ids.update((obj.complaint_id, committed_value(obj, "complaint_id")))
     ids.discard(None)  # type: ignore[arg-type]
     ids.difference_update(_new_complaints(session))  # set before their INSERT
     if ids:
