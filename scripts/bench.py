@@ -1,7 +1,7 @@
 """`make bench`: Aduan on PostgreSQL under gunicorn, at city scale (issue 5).
 
     .venv/bin/python scripts/bench.py [--complaints 1000000] [--database-url URL]
-        [--intake-requests 2000] [--read-requests 200] [--sweep-open 1000000]
+        [--intake-requests 2000] [--intake-rounds 5] [--read-requests 200] [--sweep-open 1000000]
         [--workers 2] [--threads 4] [--skip-intake] [--skip-sweep]
 
 The database (default $ADUAN_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/
@@ -9,7 +9,8 @@ aduan_bench) is topped up to --complaints with scripts/seed_bulk.py first. Then:
 
 - intake: scripts/loadgen.py posts complaints to Aduan (createComplaint) and to the bare
   Flask + SQLAlchemy endpoint of scripts/bench_bare_app.py, both under the same gunicorn settings,
-  with the same concurrency; the rows filed are deleted afterwards;
+  with the same concurrency, in turns (--intake-rounds, ABBA order); the ratio is the median of
+  the rounds' ratios; the rows filed are deleted afterwards;
 - read paths: trackComplaint, a staff queue (agency + open statuses, sort=deadline), the overdue
   filter, text search, listBreaches and getBreachSummary, as HTTP requests with bearer tokens of
   the demo accounts, one at a time;
@@ -340,31 +341,54 @@ def bench_intake(
         outbox_before = conn.execute("SELECT coalesce(max(id), 0) FROM outbox_messages").fetchone()[
             0
         ]
-    results = {}
     servers = (
         ("Aduan createComplaint", "backend.app:create_app()", "/api/v1/complaints"),
         ("bare Flask + SQLAlchemy insert", BARE_APP, "/bare/complaints"),
     )
-    for name, app_path, path in servers:
-        with gunicorn(app_path, url, args.workers, args.threads) as (base, master):
-            make = loadgen.json_post(path, intake_body)
+    rounds = max(1, args.intake_rounds)
+    per_round = max(1, args.intake_requests // rounds)
+    runs: dict[str, list[loadgen.Result]] = {name: [] for name, _app, _path in servers}
+    # both servers up at once, loaded in turns (ABBA...): a shared machine's drift during the
+    # run falls on both alike, and each round's ratio compares two neighbouring runs
+    with (
+        gunicorn(servers[0][1], url, args.workers, args.threads) as (aduan_base, aduan_master),
+        gunicorn(servers[1][1], url, args.workers, args.threads) as (bare_base, _bare_master),
+    ):
+        targets = [
+            (name, base, loadgen.json_post(path, intake_body))
+            for (name, _app, path), base in zip(servers, (aduan_base, bare_base), strict=True)
+        ]
+        for _name, base, make in targets:
             loadgen.run(base, make, total=100, processes=args.processes, threads=args.clients)
-            result = loadgen.run(
-                base, make, total=args.intake_requests, processes=args.processes,
-                threads=args.clients,
-            )  # fmt: skip
-            results[name] = result
-            if name.startswith("Aduan"):
-                rss["intake"] = worker_rss_mb(master)
-        concurrency = args.processes * args.clients
+        for r in range(rounds):
+            for name, base, make in targets if r % 2 == 0 else targets[::-1]:
+                runs[name].append(
+                    loadgen.run(
+                        base, make, total=per_round, processes=args.processes,
+                        threads=args.clients,
+                    )
+                )  # fmt: skip
+        rss["intake"] = worker_rss_mb(aduan_master)
+    concurrency = args.processes * args.clients
+    for name, results in runs.items():
+        merged = loadgen.merge(results)
         table.latency(
             f"intake: {name}",
-            result,
-            f"{result.rate:.0f} complaints/s, {concurrency} concurrent clients",
+            merged,
+            f"{merged.rate:.0f} complaints/s, {concurrency} concurrent clients",
         )
-    aduan, bare = results.values()
-    ratio = aduan.rate / bare.rate if bare.rate else float("nan")
-    table.add("intake ratio Aduan / bare", "", "", f"{ratio:.2f} (target ≥ 0.50)")
+    aduan, bare = runs.values()
+    ratios = sorted(a.rate / b.rate for a, b in zip(aduan, bare, strict=True) if b.rate)
+    ratio = statistics.median(ratios) if ratios else float("nan")
+    table.add(
+        "intake ratio Aduan / bare",
+        "",
+        "",
+        f"{ratio:.2f} (target ≥ 0.50): median of {len(ratios)} rounds of {per_round} requests "
+        f"each, lowest {ratios[0]:.2f}, highest {ratios[-1]:.2f}"
+        if ratios
+        else "n/a",
+    )
     cleanup_intake(url, before, outbox_before)
 
 
@@ -616,6 +640,9 @@ def main() -> None:
     )
     parser.add_argument("--complaints", type=int, default=1_000_000)
     parser.add_argument("--intake-requests", type=int, default=2000)
+    parser.add_argument(
+        "--intake-rounds", type=int, default=5, help="turns of Aduan and bare in the intake run"
+    )
     parser.add_argument("--read-requests", type=int, default=200)
     parser.add_argument("--sweep-open", type=int, default=1_000_000)
     parser.add_argument("--workers", type=int, default=2, help="gunicorn workers (gthread)")

@@ -124,6 +124,16 @@ def run(
     )
 
 
+def merge(results: list[Result]) -> Result:
+    """Several runs as one: every latency, the requests over the time spent loading."""
+    return Result(
+        requests=sum(r.requests for r in results),
+        errors=sum(r.errors for r in results),
+        seconds=sum(r.seconds for r in results),
+        latencies_ms=sorted(ms for r in results for ms in r.latencies_ms),
+    )
+
+
 def json_post(
     path: str, body_for: Callable[[int], dict[str, Any]], headers: dict[str, str] | None = None
 ) -> Callable[[int], Request]:

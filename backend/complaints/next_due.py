@@ -10,12 +10,14 @@ when its earliest running deadline has passed.
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from typing import Any
 
 from sqlalchemy import event, func, select, update
 from sqlalchemy.orm import Session
 
 from backend.complaints.models import Complaint
+from backend.db import batch
 from backend.db.base import column_changed, committed_value
 from backend.sla.models import ClockState, SlaClock
 
@@ -49,31 +51,44 @@ def _changed(clock: SlaClock) -> bool:
     return column_changed(clock, WATCHED)
 
 
-def _new_complaints(session: Session) -> dict[int, Complaint]:
-    """Complaints inserted by this flush whose id is already known (reserved before)."""
-    return {obj.id: obj for obj in session.new if isinstance(obj, Complaint) and obj.id is not None}
+def _new_complaints(objects: Iterable[Any]) -> dict[int, Complaint]:
+    """New complaints whose id is already known (reserved before their INSERT)."""
+    return {obj.id: obj for obj in objects if isinstance(obj, Complaint) and obj.id is not None}
 
 
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+def fill_new(new: Sequence[Any]) -> None:
     """A complaint inserted with its clocks gets `next_due_at` in its INSERT, not an UPDATE.
 
-    All the clocks of a complaint not yet in the database are in this flush (intake).
+    All the clocks of a complaint not yet in the database are among `new` (intake).
     """
-    new = _new_complaints(session)
-    if not new:
+    complaints = _new_complaints(new)
+    if not complaints:
         return
     earliest: dict[int, Any] = {}
-    for obj in session.new:
+    for obj in new:
         if (
             isinstance(obj, SlaClock)
-            and obj.complaint_id in new
+            and obj.complaint_id in complaints
             and obj.state == ClockState.RUNNING
         ):
             due = earliest.get(obj.complaint_id)
             earliest[obj.complaint_id] = obj.due_at if due is None else min(due, obj.due_at)
-    for complaint_id, complaint in new.items():
+    for complaint_id, complaint in complaints.items():
         complaint.next_due_at = earliest.get(complaint_id)
+
+
+@batch.derives
+def _fill_batch(new: Sequence[Any]) -> None:
+    """`insert_new`: the clocks must come with their complaint (no UPDATE follows)."""
+    complaints = _new_complaints(new)
+    if any(isinstance(obj, SlaClock) and obj.complaint_id not in complaints for obj in new):
+        raise batch.NeedsFlush
+    fill_new(new)
+
+
+@event.listens_for(Session, "before_flush")
+def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    fill_new(list(session.new))
 
 
 @event.listens_for(Session, "after_flush")
@@ -84,6 +99,6 @@ def _after_flush(session: Session, _context: Any) -> None:
             # the complaint it belongs to, and the one it belonged to (moved clocks)
             ids.update((obj.complaint_id, committed_value(obj, "complaint_id")))
     ids.discard(None)  # type: ignore[arg-type]
-    ids.difference_update(_new_complaints(session))  # set before their INSERT
+    ids.difference_update(_new_complaints(session.new))  # set before their INSERT
     if ids:
         refresh(session, ids)

@@ -33,7 +33,7 @@ from backend.complaints.models import (
     Visibility,
 )
 from backend.complaints.timeline import GENESIS, actor_of, append_event
-from backend.db import Page, now_utc, paginate
+from backend.db import Page, batch, now_utc, paginate
 from backend.db.reference import reserve_id
 from backend.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from backend.notifications import service as outbox
@@ -159,7 +159,7 @@ def create_complaint(
         raise ValidationFailed(errors={"consent": ["Consent stands for the signature (42(3))."]})
 
     # PostgreSQL: the id comes first (with the reference stamp), so that everything below is
-    # written in one flush
+    # written in one statement (`batch.insert_new`)
     complaint_id = reserve_id(session, Complaint)
     category = agencies.category_by_code(session=session, code=data["category"])
     agencies.check_area(
@@ -261,20 +261,26 @@ def create_complaint(
         cycle=1,
         flush=False,
     )
+    receipts = []
     if identity and identity.get("email"):
-        outbox.enqueue(
-            session=session,
-            dedupe_key=f"receipt:{complaint.id}",
-            recipient=identity["email"],
-            audience="citizen",
-            subject=f"Tanda terima pengaduan {code}",
-            body=(
-                f"Pengaduan Anda telah diterima dengan kode {code}.\n"
-                "Simpan PIN yang ditampilkan saat pengaduan dikirim untuk melacaknya.\n\n"
-                f"Your complaint was received under code {code}."
-            ),
-            data={"complaint_id": complaint.id, "event": "receipt"},
+        receipts.append(
+            {
+                "dedupe_key": f"receipt:{complaint.id}",
+                "recipient": identity["email"],
+                "audience": "citizen",
+                "subject": f"Tanda terima pengaduan {code}",
+                "body": (
+                    f"Pengaduan Anda telah diterima dengan kode {code}.\n"
+                    "Simpan PIN yang ditampilkan saat pengaduan dikirim untuk melacaknya.\n\n"
+                    f"Your complaint was received under code {code}."
+                ),
+                "data": {"complaint_id": complaint.id, "event": "receipt"},
+            }
         )
+    # PostgreSQL: the complaint, identity, event, clock, tallies and receipt in one statement
+    batch.insert_new(
+        session, beside=[batch.Rows(OutboxMessage.__table__, outbox.rows(receipts), True)]
+    )
     return Receipt(
         complaint=complaint,
         pin=pin,

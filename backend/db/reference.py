@@ -18,7 +18,7 @@ bypass the ORM (raw SQL on reference tables) must call `bump`.
 from __future__ import annotations
 
 import secrets
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from datetime import datetime
 from itertools import chain
 from typing import Any, TypeVar
@@ -106,15 +106,13 @@ def reserve_id(session: Session, model: Any) -> int | None:
             func.nextval(func.pg_get_serial_sequence(table.name, column)),
             _TOKEN.scalar_subquery(),
         )
-    new_id, token = session.execute(statement).one()
+    new_id, token = session.connection().execute(statement).one()
     _remember(session, token)
     return int(new_id)
 
 
 def _pending(session: Session) -> bool:
-    return any(
-        isinstance(obj, _WATCHED) for obj in chain(session.new, session.dirty, session.deleted)
-    )
+    return touches(chain(session.new, session.dirty, session.deleted))
 
 
 def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
@@ -141,3 +139,8 @@ def forget() -> None:
 def _replace_stamp(session: Session, _context: Any, _instances: Any) -> None:
     if _pending(session):
         bump(session)
+
+
+def touches(objects: Iterable[Any]) -> bool:
+    """Whether any of these objects is of a reference table (its write replaces the stamp)."""
+    return any(isinstance(obj, _WATCHED) for obj in objects)

@@ -72,11 +72,8 @@ _INSERT: dict[str, Any] = {}
 ROWS_PER_PAGE = 4
 
 
-def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[int]:
-    """Queue many e-mails in few statements (the sweep's escalations); ids of the new ones.
-
-    Each message is a dict of `enqueue`'s arguments; keys queued before are skipped.
-    """
+def insert_statement(session: Session) -> Any:
+    """INSERT ... ON CONFLICT DO NOTHING RETURNING id into the outbox (built once per dialect)."""
     statement = _INSERT.get(session.get_bind().dialect.name)
     if statement is None:
         # the Core table: executemany with RETURNING is batched and compiled once; the
@@ -84,28 +81,43 @@ def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[in
         table = OutboxMessage.__table__
         statement = dialect_insert(session)(table).on_conflict_do_nothing().returning(table.c.id)
         _INSERT[session.get_bind().dialect.name] = statement
+    return statement
+
+
+def rows(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
+    """The outbox rows of these messages (dicts of `enqueue`'s arguments)."""
     created = now_utc()
+    return [
+        {
+            "dedupe_key": m["dedupe_key"],
+            "channel": "email",
+            "recipient": m["recipient"],
+            "audience": m["audience"],
+            "subject": m["subject"],
+            "body": m["body"],
+            "data": m.get("data") or {},
+            "status": OutboxStatus.PENDING,
+            "attempts": 0,
+            "next_attempt_at": m.get("not_before") or created,
+            "created_at": created,
+        }
+        for m in messages
+    ]
+
+
+def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[int]:
+    """Queue many e-mails in few statements (the sweep's escalations); ids of the new ones.
+
+    Each message is a dict of `enqueue`'s arguments; keys queued before are skipped.
+    """
+    statement = insert_statement(session)
     ids: list[int] = []
     for first in range(0, len(messages), _INSERT_CHUNK):
-        rows = [
-            {
-                "dedupe_key": m["dedupe_key"],
-                "channel": "email",
-                "recipient": m["recipient"],
-                "audience": m["audience"],
-                "subject": m["subject"],
-                "body": m["body"],
-                "data": m.get("data") or {},
-                "status": OutboxStatus.PENDING,
-                "attempts": 0,
-                "next_attempt_at": m.get("not_before") or created,
-                "created_at": created,
-            }
-            for m in messages[first : first + _INSERT_CHUNK]
-        ]
         ids.extend(
             session.scalars(
-                statement, rows, execution_options={"insertmanyvalues_page_size": ROWS_PER_PAGE}
+                statement,
+                rows(messages[first : first + _INSERT_CHUNK]),
+                execution_options={"insertmanyvalues_page_size": ROWS_PER_PAGE},
             )
         )
     return ids

@@ -19,7 +19,7 @@ from __future__ import annotations
 
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, date, datetime, time, timedelta, timezone
 from functools import cache
 from typing import Any
@@ -46,6 +46,7 @@ from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
+from backend.db import batch
 from backend.db.base import column_changed, committed_value
 from backend.sla.models import (
     BUCKET_COLUMNS,
@@ -151,43 +152,63 @@ def _add(deltas: dict[Key, Counter[str]], values: dict[str, Any], sign: int) -> 
             deltas[key][column] += sign * count
 
 
+def rows(deltas: dict[Key, Counter[str]]) -> list[dict[str, Any]]:
+    """The change rows of these deltas (keys that do not move are left out).
+
+    Only the columns that move are written: a new clock writes `clocks` and `running`.
+    """
+    changed = {key: counts for key, counts in deltas.items() if any(counts.values())}
+    columns = {column for counts in changed.values() for column, n in counts.items() if n}
+    ordered = [c for c in TALLIED if c in columns]
+    return [
+        {**dict(zip(KEY_COLUMNS, key, strict=True)), **{c: counts[c] for c in ordered}}
+        for key, counts in changed.items()
+    ]
+
+
 def apply(connection: Connection, deltas: dict[Key, Counter[str]]) -> None:
     """Add the deltas to the tallies: one INSERT of change rows for all the keys.
 
     Rows are only ever inserted here, never updated: concurrent writers of one agency, clock
     and day (every intake adds to today's) do not wait on one another; `compact` folds them.
     """
-    changed = {key: counts for key, counts in deltas.items() if any(counts.values())}
-    if not changed:
-        return
-    # only the columns that move: a new clock writes `clocks` and `running`, nothing else
-    columns = [c for c in TALLIED if any(counts[c] for counts in changed.values())]
-    rows = [
-        {**dict(zip(KEY_COLUMNS, key, strict=True)), **{c: counts[c] for c in columns}}
-        for key, counts in changed.items()
-    ]
-    connection.execute(_INSERT, rows)
+    changes = rows(deltas)
+    if changes:
+        connection.execute(_INSERT, changes)
 
 
 def _watched_changed(clock: SlaClock) -> bool:
     return column_changed(clock, WATCHED)
 
 
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
+def _deltas(
+    new: Iterable[Any], dirty: Iterable[Any], deleted: Iterable[Any]
+) -> dict[Key, Counter[str]]:
     deltas: dict[Key, Counter[str]] = defaultdict(Counter)
-    for obj in session.new:
+    for obj in new:
         if isinstance(obj, SlaClock):
             _add(deltas, _current(obj), 1)
-    for obj in session.dirty:
+    for obj in dirty:
         if isinstance(obj, SlaClock) and _watched_changed(obj):
             _add(deltas, _committed(obj), -1)
             _add(deltas, _current(obj), 1)
-    for obj in session.deleted:
+    for obj in deleted:
         if isinstance(obj, SlaClock):
             _add(deltas, _committed(obj), -1)
+    return deltas
+
+
+@event.listens_for(Session, "after_flush")
+def _after_flush(session: Session, _context: Any) -> None:
+    deltas = _deltas(session.new, session.dirty, session.deleted)
     if deltas:
         apply(session.connection(), deltas)
+
+
+@batch.adds_rows
+def _new_rows(new: Sequence[Any]) -> list[batch.Rows]:
+    """`insert_new`: the change rows of the new clocks, in the same statement."""
+    return [batch.Rows(TALLY, rows(_deltas(new, (), ())))]
 
 
 # --- the same counts in SQL -----------------------------------------------------------------

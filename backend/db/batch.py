@@ -1,0 +1,317 @@
+"""New objects that belong together, written in one INSERT statement (PostgreSQL).
+
+A flush sends each new object's INSERT on its own and keeps the unit of work's books around
+them. Intake writes a complaint, its complainant, the first timeline event, the response
+clock, the breach tallies and the receipt e-mail for every complaint: as a flush that was most
+of its cost over a bare insert (issue 5). `insert_new` writes the session's new objects, the
+rows the flush hooks would add for them and the caller's own rows as one statement of
+data-modifying CTEs (PostgreSQL checks the foreign keys between them at its end), then attaches
+the objects to the session as if a flush had written them.
+
+What the flush hooks derive from new objects is computed by the same functions here: they
+register with `derives` (columns of the objects, before the write) and `adds_rows` (rows beside
+them). Anything else is a plain flush: SQLite (no data-modifying CTEs), a session that also
+holds changed or deleted objects, or new objects of a reference table (whose stamp a flush
+replaces).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass
+from functools import cache
+from typing import Any, NamedTuple
+
+from sqlalchemy import Date, DateTime, Float, Numeric, Table, Time, Uuid, inspect
+from sqlalchemy.orm import MANYTOONE, ONETOMANY, Session, make_transient_to_detached
+from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.types import TypeDecorator
+
+from backend.db import reference
+from backend.db.base import dialect_insert
+
+
+class Rows(NamedTuple):
+    """Rows of one table to insert beside the objects; those of a key already there skipped."""
+
+    table: Table
+    rows: list[dict[str, Any]]
+    skip_conflicts: bool = False
+
+
+Derive = Callable[[Sequence[Any]], None]
+AddRows = Callable[[Sequence[Any]], Iterable[Rows]]
+
+_DERIVE: list[Derive] = []
+_ADD_ROWS: list[AddRows] = []
+# the statement's text per shape (the tables and columns written)
+_STATEMENTS: dict[tuple[Any, ...], str] = {}
+# how each mapped table's columns are written, per dialect
+_PLANS: dict[tuple[Any, str], _Plan] = {}
+
+
+class NeedsFlush(Exception):  # noqa: N818 (a signal, not an error)
+    """Raised by a `derives` function when these new objects need a flush and its hooks."""
+
+
+def derives(function: Derive) -> Derive:
+    """Register what a before-flush hook sets on new objects, to run before `insert_new` too.
+
+    It may raise `NeedsFlush` when the objects need what a flush does after them.
+    """
+    _DERIVE.append(function)
+    return function
+
+
+def adds_rows(function: AddRows) -> AddRows:
+    """Register what an after-flush hook inserts for new objects, to go into `insert_new` too."""
+    _ADD_ROWS.append(function)
+    return function
+
+
+def insert_new(session: Session, beside: Sequence[Rows] = ()) -> None:
+    """Write the session's new objects and the `beside` rows in one statement.
+
+    The objects must belong together (a complaint with what hangs on it): each is written as it
+    stands, and becomes persistent with its generated key. Falls back to a flush (and the
+    `beside` INSERTs after it) where one statement cannot do (see the module's docstring).
+    """
+    new = list(session.new)
+    try:
+        if (
+            session.get_bind().dialect.name != "postgresql"
+            or session.dirty
+            or session.deleted
+            or reference.touches(new)
+            or not new
+        ):
+            raise NeedsFlush
+        for obj in new:
+            _copy_keys(obj)
+        for derive in _DERIVE:
+            derive(new)
+    except NeedsFlush:
+        session.flush()
+        for rows in beside:
+            if rows.rows:
+                statement = dialect_insert(session)(rows.table)
+                if rows.skip_conflicts:
+                    statement = statement.on_conflict_do_nothing()
+                session.execute(statement, rows.rows)
+        return
+    inserts = [*beside]
+    for add in _ADD_ROWS:
+        inserts.extend(add(new))
+    inserts = [rows for rows in inserts if rows.rows]
+    connection = session.connection()
+    dialect = connection.dialect
+    plans = [_plan(inspect(obj).mapper, dialect) for obj in new]
+    written = [plan.row(obj) for plan, obj in zip(plans, new, strict=True)]
+    shape = (
+        tuple(
+            (plan, tuple(values)) for plan, (values, _defaults) in zip(plans, written, strict=True)
+        ),
+        tuple((rows.table, tuple(rows.rows[0]), rows.skip_conflicts) for rows in inserts),
+    )
+    text = _STATEMENTS.get(shape)
+    if text is None:
+        text = _STATEMENTS[shape] = _build(dialect, shape)
+    params = {f"o{i}": _dumps([values]) for i, (values, _defaults) in enumerate(written)}
+    for i, rows in enumerate(inserts):
+        encode = _encoders(rows.table, dialect)
+        params[f"r{i}"] = _dumps(
+            [
+                {
+                    name: value if encode[name] is None else encode[name](value)  # type: ignore[misc]
+                    for name, value in row.items()
+                }
+                for row in rows.rows
+            ]
+        )
+    keys = connection.exec_driver_sql(text, params).one()
+    for obj in new:
+        if obj in session:  # expunging a complaint expunges its identity too (cascade)
+            session.expunge(obj)
+    for obj, plan, (_values, defaults), key in zip(new, plans, written, keys, strict=False):
+        for name, value in defaults.items():
+            set_committed_value(obj, name, value)
+        if plan.generated is not None and obj.__dict__.get(plan.generated) is None:
+            set_committed_value(obj, plan.generated, key)
+        make_transient_to_detached(obj)
+    session.add_all(new)
+
+
+def _copy_keys(obj: Any) -> None:
+    """Fill the foreign keys a flush would copy from related objects (complaint.identity).
+
+    A related object whose key the database has not given yet needs a flush.
+    """
+    mapper = inspect(obj).mapper
+    for relationship in mapper.relationships:
+        related = obj.__dict__.get(relationship.key)
+        if related is None:
+            continue
+        if relationship.direction is MANYTOONE:
+            pairs = [
+                (obj, local, related, remote) for local, remote in relationship.local_remote_pairs
+            ]
+        elif relationship.direction is ONETOMANY:
+            children = related if isinstance(related, list) else [related]
+            pairs = [
+                (child, remote, obj, local)
+                for child in children
+                for local, remote in relationship.local_remote_pairs
+            ]
+        else:
+            raise NeedsFlush
+        for target, target_column, source, source_column in pairs:
+            value = getattr(
+                source, inspect(source).mapper.get_property_by_column(source_column).key
+            )
+            if value is None:
+                raise NeedsFlush
+            setattr(target, inspect(target).mapper.get_property_by_column(target_column).key, value)
+
+
+def _isoformat(value: Any) -> Any:
+    return None if value is None else value.isoformat()
+
+
+def _text(value: Any) -> Any:
+    return None if value is None else str(value)
+
+
+def _encoder(column: Any, dialect: Any) -> Callable[[Any], Any] | None:
+    """How a column's value goes into JSON (None: as it is), after its type's own processing
+    (UTCDateTime: aware times in UTC)."""
+    column_type = column.type
+    process = None
+    if isinstance(column_type, TypeDecorator):
+        process = column_type.process_bind_param
+        column_type = column_type.impl
+    encode = None
+    if isinstance(column_type, DateTime | Date | Time):
+        encode = _isoformat
+    elif isinstance(column_type, Numeric | Uuid) and not isinstance(column_type, Float):
+        encode = _text
+    if process is None:
+        return encode
+    to_json = encode or (lambda value: value)
+    return lambda value: to_json(process(value, dialect))
+
+
+@cache
+def _encoders(table: Any, dialect: Any) -> dict[str, Callable[[Any], Any] | None]:
+    return {column.name: _encoder(column, dialect) for column in table.columns}
+
+
+def _dumps(rows: list[dict[str, Any]]) -> str:
+    return json.dumps(rows, separators=(",", ":"))
+
+
+@dataclass(frozen=True)
+class _Column:
+    name: str
+    key: str
+    default: Callable[[], Any] | None
+    server_default: bool
+    keeps_none: bool
+    encode: Callable[[Any], Any] | None
+
+
+@dataclass(frozen=True, eq=False)
+class _Plan:
+    """How the new objects of one mapped table are written."""
+
+    table: Any
+    columns: tuple[_Column, ...]
+    # the attribute and column of the key the table's sequence fills, if any
+    generated: str | None
+    generated_column: str | None
+
+    def row(self, obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the JSON values of the columns written, the defaults the object did not have).
+
+        Values missing on the object take the column's Python default, as a flush would; a
+        column left to its server default, or the key left to its sequence, is not written.
+        """
+        state = obj.__dict__
+        values: dict[str, Any] = {}
+        defaults: dict[str, Any] = {}
+        for column in self.columns:
+            value = state.get(column.key)
+            # None is not written (the default applies) unless the type stores it (JSON null)
+            if value is None and not (column.keeps_none and column.key in state):
+                if column.key == self.generated:
+                    continue
+                if column.default is not None:
+                    value = defaults[column.key] = column.default()
+                elif column.server_default:
+                    continue
+            values[column.name] = value if column.encode is None else column.encode(value)
+        return values, defaults
+
+
+def _plan(mapper: Any, dialect: Any) -> _Plan:
+    plan = _PLANS.get((mapper, dialect.name))
+    if plan is not None:
+        return plan
+    table = mapper.local_table
+    columns = []
+    generated = generated_column = None
+    for column in table.columns:
+        key = mapper.get_property_by_column(column).key
+        if column is table.autoincrement_column:
+            # filled from the table's sequence, unless the object has it (reserved before)
+            generated, generated_column = key, column.name
+        default = column.default
+        producer = None
+        if default is not None and default.is_scalar:
+            producer = (lambda arg: lambda: arg)(default.arg)
+        elif default is not None and default.is_callable:
+            producer = (lambda arg: lambda: arg(None))(default.arg)
+        columns.append(
+            _Column(
+                name=column.name,
+                key=key,
+                default=producer,
+                server_default=column.server_default is not None,
+                keeps_none=bool(column.type.should_evaluate_none),
+                encode=_encoder(column, dialect),
+            )
+        )
+    plan = _PLANS[(mapper, dialect.name)] = _Plan(
+        table, tuple(columns), generated, generated_column
+    )
+    return plan
+
+
+def _build(dialect: Any, shape: tuple[Any, Any]) -> str:
+    """The statement's text: a data-modifying CTE per table; selects each new key.
+
+    Each table's rows go in as one JSON parameter expanded by `jsonb_populate_recordset`: a
+    statement of a few parameters is converted once by psycopg and prepared once by
+    PostgreSQL, where one of 130 bound values was converted again for every complaint.
+    """
+    quote = dialect.identifier_preparer.quote
+    parts, outputs = [], []
+
+    def written(name: str, table: Any, columns: Sequence[str], tail: str) -> str:
+        listed = ", ".join(quote(column) for column in columns)
+        return (
+            f"{name} AS (INSERT INTO {quote(table.name)} ({listed}) SELECT {listed} "
+            f"FROM jsonb_populate_recordset(NULL::{quote(table.name)}, %({name})s::jsonb){tail})"
+        )
+
+    objects, inserts = shape
+    for i, (plan, columns) in enumerate(objects):
+        key = plan.generated_column or next(iter(plan.table.primary_key.columns)).name
+        parts.append(written(f"o{i}", plan.table, columns, f" RETURNING {quote(key)}"))
+        outputs.append(f"(SELECT {quote(key)} FROM o{i})")
+    for i, (table, columns, skip_conflicts) in enumerate(inserts):
+        key = next(iter(table.primary_key.columns)).name
+        conflicts = " ON CONFLICT DO NOTHING" if skip_conflicts else ""
+        parts.append(written(f"r{i}", table, columns, f"{conflicts} RETURNING {quote(key)}"))
+        outputs.append(f"(SELECT count(*) FROM r{i})")
+    return "WITH " + ", ".join(parts) + " SELECT " + ", ".join(outputs)
