@@ -20,8 +20,7 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db import now_utc
-from backend.db.base import dialect_insert
+from backend.db import batch, now_utc
 from backend.notifications.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 8
@@ -61,29 +60,6 @@ def enqueue(
     return ids[0] if ids else None
 
 
-# rows per INSERT: 12 parameters each stays under SQLite's 32,766 bound parameters
-_INSERT_CHUNK = 1000
-_INSERT: dict[str, Any] = {}
-# rows per multi-row INSERT sent: psycopg converts the named parameters of a statement with a
-# regular expression, and caches the conversion only for statements of at most 50 parameters
-# (psycopg._queries.MAX_CACHED_STATEMENT_PARAMS); longer ones, 12 parameters a row x 1,000
-# rows, cost 0.3 ms a row to convert, three times more than a round trip of 4 rows (issue 5:
-# the sweep queues 10,000 e-mails)
-ROWS_PER_PAGE = 4
-
-
-def insert_statement(session: Session) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING RETURNING id into the outbox (built once per dialect)."""
-    statement = _INSERT.get(session.get_bind().dialect.name)
-    if statement is None:
-        # the Core table: executemany with RETURNING is batched and compiled once; the
-        # statement is built once too (intake queues a receipt for every complaint)
-        table = OutboxMessage.__table__
-        statement = dialect_insert(session)(table).on_conflict_do_nothing().returning(table.c.id)
-        _INSERT[session.get_bind().dialect.name] = statement
-    return statement
-
-
 def rows(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
     """The outbox rows of these messages (dicts of `enqueue`'s arguments)."""
     created = now_utc()
@@ -106,21 +82,14 @@ def rows(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
 
 
 def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[int]:
-    """Queue many e-mails in few statements (the sweep's escalations); ids of the new ones.
+    """Queue many e-mails in one statement (the sweep's escalations); ids of the new ones.
 
     Each message is a dict of `enqueue`'s arguments; keys queued before are skipped.
     """
-    statement = insert_statement(session)
-    ids: list[int] = []
-    for first in range(0, len(messages), _INSERT_CHUNK):
-        ids.extend(
-            session.scalars(
-                statement,
-                rows(messages[first : first + _INSERT_CHUNK]),
-                execution_options={"insertmanyvalues_page_size": ROWS_PER_PAGE},
-            )
-        )
-    return ids
+    queued = batch.insert_rows(
+        session, batch.Rows(OutboxMessage.__table__, rows(messages), True), returning=("id",)
+    )
+    return [row.id for row in queued]
 
 
 class Sender(Protocol):

@@ -18,7 +18,7 @@ from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency
 from backend.db import reference
-from backend.db.base import dialect_insert
+from backend.db.batch import Rows, insert_rows
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.sla import tallies  # noqa: F401  (keeps the breach tallies in step)
 from backend.sla.calendar import (
@@ -931,71 +931,52 @@ def _advance(
     return due_steps
 
 
-# rows per INSERT: 9 parameters each stays under SQLite's 32,766 bound parameters
-_INSERT_CHUNK = 1000
-
-
 def _fire(
     session: Session, steps: list[tuple[SlaClock, dict[str, Any], datetime]]
 ) -> list[FiredStep]:
     """Insert the escalation rows no sweep inserted before; the steps this sweep fired."""
-    fired: list[FiredStep] = []
-    for first in range(0, len(steps), _INSERT_CHUNK):
-        chunk = steps[first : first + _INSERT_CHUNK]
-        rows = [
-            {
-                "clock_id": clock.id,
-                "step": step["step"],
-                "level": step["level"],
-                "deadline_version": clock.deadline_version,
-                "due_at": clock.due_at,
-                "fired_at": at,
-                "target_role": step["target"],
-                "target_agency_id": clock.agency_id,
-                "for_ombudsman": bool(step.get("ombudsman")),
-            }
-            for clock, step, at in chunk
-        ]
-        inserted = {
-            (clock_id, step): escalation_id
-            for escalation_id, clock_id, step in session.execute(
-                _insert_ignoring_conflict(session, SlaEscalation).returning(
-                    SlaEscalation.id, SlaEscalation.clock_id, SlaEscalation.step
-                ),
-                rows,
-                # 9 parameters a row: 5 rows stay within psycopg's cached conversions (see
-                # notifications.service.ROWS_PER_PAGE)
-                execution_options={"insertmanyvalues_page_size": 5},
-            )
+    rows = [
+        {
+            "clock_id": clock.id,
+            "step": step["step"],
+            "level": step["level"],
+            "deadline_version": clock.deadline_version,
+            "due_at": clock.due_at,
+            "fired_at": at,
+            "target_role": step["target"],
+            "target_agency_id": clock.agency_id,
+            "for_ombudsman": bool(step.get("ombudsman")),
         }
-        for clock, step, _at in chunk:
-            escalation_id = inserted.get((clock.id, step["step"]))
-            if escalation_id is None:
-                continue  # another sweep fired it first
-            fired.append(
-                FiredStep(
-                    escalation_id=escalation_id,
-                    clock_id=clock.id,
-                    complaint_id=clock.complaint_id,
-                    kind=clock.kind,
-                    step=step["step"],
-                    level=step["level"],
-                    target=step["target"],
-                    agency_id=clock.agency_id,
-                    due_at=clock.due_at,
-                    for_ombudsman=bool(step.get("ombudsman")),
-                )
+        for clock, step, at in steps
+    ]
+    inserted = {
+        (row.clock_id, row.step): row.id
+        for row in insert_rows(
+            session,
+            Rows(SlaEscalation.__table__, rows, skip_conflicts=True),
+            returning=("id", "clock_id", "step"),
+        )
+    }
+    fired: list[FiredStep] = []
+    for clock, step, _at in steps:
+        escalation_id = inserted.get((clock.id, step["step"]))
+        if escalation_id is None:
+            continue  # another sweep fired it first
+        fired.append(
+            FiredStep(
+                escalation_id=escalation_id,
+                clock_id=clock.id,
+                complaint_id=clock.complaint_id,
+                kind=clock.kind,
+                step=step["step"],
+                level=step["level"],
+                target=step["target"],
+                agency_id=clock.agency_id,
+                due_at=clock.due_at,
+                for_ombudsman=bool(step.get("ombudsman")),
             )
+        )
     return fired
-
-
-def _insert_ignoring_conflict(session: Session, model: Any) -> Any:
-    """INSERT ... ON CONFLICT DO NOTHING on PostgreSQL and SQLite, for executemany.
-
-    On the Core table: executemany with RETURNING is batched ("insertmanyvalues") and the
-    statement is compiled once.
-    """
-    return dialect_insert(session)(model.__table__).on_conflict_do_nothing()
 
 
 # --- reading clocks -------------------------------------------------------------------------

@@ -71,7 +71,6 @@ EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 SECOND = timedelta(seconds=1)
 
 Key = tuple[str, date, int, str]
-_INSERT = insert(TALLY)
 # built once: a statement of 90 columns takes milliseconds to build
 TALLY_SUMS = tuple(func.sum(TALLY.c[name]) for name in TALLIED)
 
@@ -172,9 +171,7 @@ def apply(connection: Connection, deltas: dict[Key, Counter[str]]) -> None:
     Rows are only ever inserted here, never updated: concurrent writers of one agency, clock
     and day (every intake adds to today's) do not wait on one another; `compact` folds them.
     """
-    changes = rows(deltas)
-    if changes:
-        connection.execute(_INSERT, changes)
+    batch.insert_rows(connection, batch.Rows(TALLY, rows(deltas)))
 
 
 def _watched_changed(clock: SlaClock) -> bool:
