@@ -545,24 +545,27 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
         running = conn.execute(
             "SELECT count(*) FROM sla_clocks WHERE state = 'running'"
         ).fetchone()[0]
-        complaint, agency = conn.execute(
-            "SELECT id, agency_id FROM complaints WHERE status = 'in_progress' ORDER BY id LIMIT 1"
-        ).fetchone()
         escalations = conn.execute("SELECT coalesce(max(id), 0) FROM sla_escalations").fetchone()[0]
         outbox = conn.execute("SELECT coalesce(max(id), 0) FROM outbox_messages").fetchone()[0]
+        complaints = conn.execute("SELECT count(*) FROM complaints").fetchone()[0]
         extra = max(0, open_clocks - running)
+        # one more running clock for each complaint in turn (as many complaints as clocks, as
+        # a city of a million open complaints has), not all on one: a complaint's earliest
+        # deadline is recomputed from its running clocks whenever the sweep moves one
         conn.execute(
             """
             INSERT INTO sla_clocks (complaint_id, agency_id, kind, cycle, unit, days,
                 calendar_code, calendar_version, state, started_at, due_at, due_date,
                 deadline_version, escalation_level, next_action_at, explanation)
-            SELECT %(c)s, %(a)s, 'decision', %(base)s + g, 'calendar_day', 60, 'ID-JB', 1,
+            SELECT c.id, c.agency_id, 'decision', %(base)s + g, 'calendar_day', 60, 'ID-JB', 1,
                 'running', now() - interval '1 day', now() + interval '59 days',
                 (now() + interval '59 days')::date, 1, 0, now() + interval '50 days',
                 '{"steps_done": 0}'::jsonb
             FROM generate_series(1, %(n)s) AS g
+            JOIN (SELECT id, agency_id, row_number() OVER (ORDER BY id) AS rn FROM complaints) c
+              ON c.rn = 1 + (g - 1) %% %(complaints)s
             """,
-            {"c": complaint, "a": agency, "n": extra, "base": SYNTHETIC_CYCLE},
+            {"n": extra, "base": SYNTHETIC_CYCLE, "complaints": complaints},
         )
         conn.execute("ANALYZE sla_clocks")
     try:
@@ -621,7 +624,19 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
                 "(SELECT id FROM sla_clocks WHERE cycle > %s)",
                 (escalations, SYNTHETIC_CYCLE),
             )
+            # the complaints whose synthetic clock the sweep moved had their earliest deadline
+            # recomputed with it: recompute it without
+            conn.execute(
+                "CREATE TEMP TABLE swept AS SELECT DISTINCT complaint_id FROM sla_clocks "
+                "WHERE cycle > %s AND (breached_at IS NOT NULL OR state <> 'running')",
+                (SYNTHETIC_CYCLE,),
+            )
             conn.execute("DELETE FROM sla_clocks WHERE cycle > %s", (SYNTHETIC_CYCLE,))
+            conn.execute(
+                "UPDATE complaints c SET next_due_at = (SELECT min(s.due_at) FROM sla_clocks s "
+                "WHERE s.complaint_id = c.id AND s.state = 'running') "
+                "WHERE c.id IN (SELECT complaint_id FROM swept)"
+            )
             conn.execute("ANALYZE sla_clocks")
         # the synthetic clocks are decision clocks: the sweep counted them as it marked them
         rebuild_tallies(url)

@@ -97,7 +97,13 @@ def classify(
     bucket = None
     if state == ClockState.STOPPED and stopped_at is not None:
         bucket = bisect_right(DURATION_BOUNDS, whole_seconds(started_at, stopped_at))
-    return counted(state=state, breached=breached_at is not None, bucket=bucket)
+    return dict(_counted(str(state), breached_at is not None, bucket))
+
+
+@cache
+def _counted(state: str, breached: bool, bucket: int | None) -> tuple[tuple[str, int], ...]:
+    """`counted`, remembered (a sweep classifies each of its clocks twice)."""
+    return tuple(counted(state=state, breached=breached, bucket=bucket).items())
 
 
 def counted(*, state: str, breached: bool, bucket: int | None) -> dict[str, int]:
