@@ -37,12 +37,12 @@ from sqlalchemy import (
     func,
     insert,
     literal,
+    literal_column,
     or_,
     select,
     true,
     tuple_,
 )
-from sqlalchemy.dialects import postgresql
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -73,6 +73,11 @@ SECOND = timedelta(seconds=1)
 Key = tuple[str, date, int, str]
 # built once: a statement of 90 columns takes milliseconds to build
 TALLY_SUMS = tuple(func.sum(TALLY.c[name]) for name in TALLIED)
+# the summary's read, under a short alias: psycopg converts a statement's placeholders once and
+# remembers it only for statements of at most 4,096 bytes (its 88 sums under the table's full
+# name were 4,600, converted again on every request)
+_READ = TALLY.alias("t")
+_READ_SUMS = tuple(func.sum(_READ.c[name]) for name in TALLIED)
 
 
 def start_day(started_at: datetime) -> date:
@@ -244,8 +249,11 @@ def _sql_bucket(dialect: str) -> ColumnElement[Any]:
     """The duration bucket of a clock (`bisect_right(DURATION_BOUNDS, seconds)`)."""
     seconds = _sql_whole_seconds(dialect)
     if dialect == "postgresql":
-        # one binary search a clock (a CASE of 81 steps would compute the seconds 81 times)
-        return func.width_bucket(seconds, postgresql.array(DURATION_BOUNDS))
+        # one binary search a clock (a CASE of 81 steps would compute the seconds 81 times);
+        # the bounds as one literal array, not 81 parameters (psycopg remembers its conversion
+        # of a statement only up to 50 parameters)
+        bounds = ",".join(str(bound) for bound in DURATION_BOUNDS)
+        return func.width_bucket(seconds, literal_column(f"'{{{bounds}}}'::bigint[]"))
     return case(
         *((seconds < bound, index) for index, bound in enumerate(DURATION_BOUNDS)),
         else_=len(DURATION_BOUNDS),
@@ -394,7 +402,7 @@ Live = tuple[datetime | None, datetime | None, int]
 
 
 def split_period(
-    period_from: datetime | None, period_to: datetime | None
+    period_from: datetime | None, period_to: datetime | None, table: Any = TALLY
 ) -> tuple[list[Any], list[Live]]:
     """Which tally rows and which live ranges of `started_at` make up a period.
 
@@ -440,8 +448,8 @@ def split_period(
     else:
         rows.append(
             and_(
-                TALLY.c.grain == TallyGrain.MONTH.value,
-                *_range(TALLY.c.start_day, month_first, month_last),
+                table.c.grain == TallyGrain.MONTH.value,
+                *_range(table.c.start_day, month_first, month_last),
             )
         )
         if first is not None and month_first is not None and first < month_first:
@@ -449,7 +457,7 @@ def split_period(
         if last is not None and month_last is not None and month_last < last:
             day_ranges.append((month_last, last))
     rows.extend(
-        and_(TALLY.c.grain == TallyGrain.DAY.value, *_range(TALLY.c.start_day, low, high))
+        and_(table.c.grain == TallyGrain.DAY.value, *_range(table.c.start_day, low, high))
         for low, high in day_ranges
     )
     return rows, live
@@ -480,7 +488,7 @@ def read(
     At most two statements: the tally rows of the whole days (month rows where whole), and the
     clocks of the partial edge days, grouped by the same SQL as `rebuild`.
     """
-    rows, live = split_period(period_from, period_to)
+    rows, live = split_period(period_from, period_to, _READ)
     totals: dict[tuple[int | None, str], dict[str, int]] = {}
 
     def row_of(agency_key: int, kind: str) -> dict[str, int]:
@@ -491,12 +499,12 @@ def read(
 
     if rows:
         for agency_key, kind, *counts in session.execute(
-            select(TALLY.c.agency_key, TALLY.c.kind, *TALLY_SUMS)
+            select(_READ.c.agency_key, _READ.c.kind, *_READ_SUMS)
             .where(
                 or_(*rows),
-                TALLY.c.agency_key == agency_id if agency_id is not None else true(),
+                _READ.c.agency_key == agency_id if agency_id is not None else true(),
             )
-            .group_by(TALLY.c.agency_key, TALLY.c.kind)
+            .group_by(_READ.c.agency_key, _READ.c.kind)
         ):
             row = row_of(agency_key, kind)
             for name, count in zip(TALLIED, counts, strict=True):
