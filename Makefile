@@ -38,7 +38,7 @@ lint: install
 	$(VENV)/bin/ruff format --check backend tests scripts
 
 ## make bench: figures on PostgreSQL under gunicorn at 1,000,000 complaints (docs/PERFORMANCE.md)
-##   BENCH_ARGS: --complaints N (seeds up to N first), --intake-requests, --read-requests,
+##   BENCH_ARGS: --complaints N (seeds up to N first), --intake-requests, --intake-rounds, --read-requests,
 ##   --sweep-open, --workers, --threads, --processes, --clients, --skip-intake, --skip-sweep;
 ##   ADUAN_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/aduan_bench)
 BENCH_ARGS ?=
