@@ -90,11 +90,11 @@ def _fill(app, open_clocks: int) -> tuple[int, int]:
                 """
                 INSERT INTO sla_clocks (complaint_id, agency_id, kind, cycle, unit, days,
                     calendar_code, calendar_version, state, started_at, due_at, due_date,
-                    deadline_version, escalation_level, next_action_at, explanation)
+                    deadline_version, escalation_level, next_action_at, steps_done, explanation)
                 SELECT :complaint, :agency, 'decision', g, 'calendar_day', 60, 'ID-JB', 1,
                     'running', now() - interval '1 day', now() + interval '59 days',
-                    (now() + interval '59 days')::date, 1, 0, now() + interval '50 days',
-                    '{"steps_done": 1}'::jsonb
+                    (now() + interval '59 days')::date, 1, 0, now() + interval '50 days', 1,
+                    '{}'::jsonb
                 FROM generate_series(2, :n + 1) AS g
                 """
             ),
@@ -122,7 +122,7 @@ def _make_due(app, due: int) -> None:
             text(
                 """
                 UPDATE sla_clocks SET state = 'running', breached_at = NULL,
-                    escalation_level = 0, explanation = '{"steps_done": 1}'::jsonb,
+                    escalation_level = 0, steps_done = 1,
                     due_at = now() + interval '59 days',
                     due_date = (now() + interval '59 days')::date,
                     next_action_at = now() + interval '50 days'

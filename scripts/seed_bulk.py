@@ -205,6 +205,7 @@ CLOCK_COLUMNS = [
     "breached_at",
     "next_action_at",
     "escalation_level",
+    "steps_done",
     "explanation",
     "late_seconds",
 ]
@@ -563,7 +564,6 @@ class Generator:
                 "counted_from": c["start"].isoformat(),
                 "days": rule["days"],
                 "unit": rule["unit"],
-                "steps_done": done,
             }
             next_action = None
             if state == "running":
@@ -573,7 +573,7 @@ class Generator:
                         breached_at=breached,
                         due_at=due_at,
                         due_date=due_date,
-                        explanation=explanation,
+                        steps_done=done,
                     ),  # type: ignore[arg-type]
                     world.calendar,
                     rule,
@@ -603,6 +603,7 @@ class Generator:
                     breached,
                     next_action,
                     level,
+                    done,
                     json.dumps(explanation),
                     late,
                 )

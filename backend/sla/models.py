@@ -167,6 +167,9 @@ class SlaClock(Base):
     next_action_at: Mapped[datetime | None]
     # highest escalation level fired for the current deadline version (0: none)
     escalation_level: Mapped[int] = mapped_column(Integer, default=0)
+    # how many steps of the ladder are behind the clock for the current deadline version: a
+    # column of its own, so that the sweep neither reads nor rewrites `explanation` (issue 5)
+    steps_done: Mapped[int] = mapped_column(Integer, default=0, server_default=text("0"))
     # days (in `unit`) still left when the clock was paused
     remaining_days: Mapped[int | None] = mapped_column(Integer)
     explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)

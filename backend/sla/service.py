@@ -15,7 +15,7 @@ from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import Select, func, select
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, defer
 
 from backend.agencies.models import Agency
 from backend.db import reference
@@ -678,7 +678,7 @@ def _new_deadline_version(clock: SlaClock, at: datetime) -> None:
     """A changed deadline: the ladder starts again (each step once per deadline version)."""
     clock.deadline_version += 1
     clock.escalation_level = 0
-    clock.explanation = {**clock.explanation, "steps_done": 0}
+    clock.steps_done = 0
     clock.breached_at = clock.due_at if clock.due_at < at else None
 
 
@@ -767,8 +767,7 @@ def next_action(
     candidates = []
     if clock.breached_at is None:
         candidates.append(clock.due_at + timedelta(seconds=1))  # record the breach, or expire
-    done = clock.explanation.get("steps_done", 0)
-    for step in rule["ladder"][done:]:
+    for step in rule["ladder"][clock.steps_done or 0 :]:
         at = step_time(calendar, clock.due_date, step["offset"])
         if at is not None:
             candidates.append(at)
@@ -856,9 +855,14 @@ class SweepBatch:
 
 
 def due_clocks(now: datetime, limit: int) -> Select[tuple[SlaClock]]:
-    """The clocks the sweep must look at now, oldest first (index ix_sla_clocks_due)."""
+    """The clocks the sweep must look at now, oldest first (index ix_sla_clocks_due).
+
+    Without their explanation, which the sweep never reads (a read of it raises, rather than
+    load it clock by clock).
+    """
     return (
         select(SlaClock)
+        .options(defer(SlaClock.explanation, raiseload=True))
         .where(SlaClock.next_action_at.is_not(None), SlaClock.next_action_at <= now)
         .order_by(SlaClock.next_action_at)
         .limit(limit)
@@ -917,7 +921,7 @@ def _advance(
             clock.next_action_at = None
             batch.expired.append((clock.id, clock.complaint_id))
             return due_steps
-    done = clock.explanation.get("steps_done", 0)
+    done = clock.steps_done or 0
     ladder = rule["ladder"]
     while done < len(ladder):
         step = ladder[done]
@@ -930,7 +934,7 @@ def _advance(
             continue
         due_steps.append((clock, step, at))
         clock.escalation_level = max(clock.escalation_level, step["level"])
-    clock.explanation = {**clock.explanation, "steps_done": done}
+    clock.steps_done = done
     clock.next_action_at = next_action(clock, calendar, rule)
     return due_steps
 
@@ -1051,5 +1055,6 @@ def clock_status(clock: SlaClock, now: datetime) -> dict[str, Any]:
         "deadline_version": clock.deadline_version,
         "calendar": clock.calendar_code,
         "calendar_version": clock.calendar_version,
-        "explanation": clock.explanation,
+        # `steps_done` was part of the explanation before it had a column: shown as it was
+        "explanation": {**clock.explanation, "steps_done": clock.steps_done or 0},
     }

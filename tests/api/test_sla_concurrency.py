@@ -51,7 +51,8 @@ def _due_backlog(app, client, count: int) -> None:
                     "deadline_version": 1,
                     "escalation_level": 0,
                     "next_action_at": due + timedelta(seconds=1),
-                    "explanation": {"steps_done": 1},
+                    "steps_done": 1,
+                    "explanation": {},
                 }
                 for cycle in range(1, count + 1)
             ],

@@ -98,7 +98,8 @@ def test_a_backlog_of_10000_due_clocks_is_drained_in_one_run(app, client):
                 "deadline_version": 1,
                 "escalation_level": 0,
                 "next_action_at": due + timedelta(seconds=1),
-                "explanation": {"steps_done": 1},
+                "steps_done": 1,
+                "explanation": {},
             }
             for cycle in range(1, 10_001)
         ]
