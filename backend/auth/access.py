@@ -13,7 +13,7 @@ from flask_smorest.utils import deepupdate
 
 from backend.api_base import problem_response
 from backend.auth.principal import PUBLIC, Principal
-from backend.auth.service import claims_current, is_revoked
+from backend.auth.service import token_in_force
 from backend.errors import Forbidden
 from backend.extensions import db
 
@@ -27,9 +27,7 @@ def init_jwt(jwt: JWTManager) -> None:
 
     @jwt.token_in_blocklist_loader
     def _revoked(_header: dict[str, Any], payload: dict[str, Any]) -> bool:
-        return is_revoked(session=db.session, jti=payload["jti"]) or not claims_current(
-            session=db.session, claims=payload
-        )
+        return not token_in_force(session=db.session, claims=payload)
 
     @jwt.unauthorized_loader
     def _missing(reason: str) -> Response:

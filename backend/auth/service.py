@@ -208,27 +208,30 @@ def revoke_token(*, session: Session, jti: str, expires_at: datetime) -> None:
         session.flush()
 
 
-def is_revoked(*, session: Session, jti: str) -> bool:
-    """Whether a token was revoked."""
-    return session.get(RevokedToken, jti) is not None
-
-
-def claims_current(*, session: Session, claims: dict[str, Any]) -> bool:
-    """Whether a token still speaks for its holder.
+def token_in_force(*, session: Session, claims: dict[str, Any]) -> bool:
+    """Whether a token is not revoked and still speaks for its holder.
 
     A disabled account or API client, or a user whose role or agency changed, loses its
-    tokens at once rather than when they expire.
+    tokens at once rather than when they expire. One round trip, as every authenticated
+    request asks (issue 5: it was two, through the ORM).
     """
     kind, _, ident = str(claims.get("sub", "")).partition(":")
     if not ident.isdigit():
         return False
+    revoked = select(RevokedToken.jti).where(RevokedToken.jti == claims.get("jti")).exists()
+    connection = session.connection()
     if kind == "client":
-        client = session.get(ApiClient, int(ident))
-        return client is not None and client.is_active
-    user = session.get(User, int(ident))
+        client = connection.execute(
+            select(ApiClient.is_active, revoked).where(ApiClient.id == int(ident))
+        ).first()
+        return client is not None and bool(client[0]) and not client[1]
+    user = connection.execute(
+        select(User.is_active, User.role, User.agency_id, revoked).where(User.id == int(ident))
+    ).first()
     return (
         user is not None
-        and user.is_active
-        and user.role == claims.get("role")
-        and user.agency_id == claims.get("agency_id")
+        and bool(user[0])
+        and user[1] == claims.get("role")
+        and user[2] == claims.get("agency_id")
+        and not user[3]
     )

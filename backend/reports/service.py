@@ -258,7 +258,9 @@ def breach_summary(
     exact; the median and p90 come from the duration histogram (`tallies.quantile`).
     """
     agency_id = _scoped_agency(principal, agency_id)
-    codes = dict(session.execute(select(Agency.id, Agency.code)).all())
+    # column reads on the connection: the session's ORM layer added a fifth to each (issue 5)
+    connection = session.connection()
+    codes = dict(connection.execute(select(Agency.id, Agency.code)).all())
     totals = tallies.read(
         session=session, period_from=period_from, period_to=period_to, agency_id=agency_id
     )
@@ -285,16 +287,16 @@ def breach_summary(
         .where(*live, running, SlaClock.breached_at.is_(None), SlaClock.due_at < now)
         .order_by(SlaClock.due_at)
     )
-    found = session.execute(past_due.limit(UNSWEPT_PAGE)).all()
+    found = connection.execute(past_due.limit(UNSWEPT_PAGE)).all()
     if len(found) == UNSWEPT_PAGE:
-        found = session.execute(past_due).all()
+        found = connection.execute(past_due).all()
     unswept.update((agency, kind) for agency, kind in found)
     warning = sla.WarningWindow(session=session, now=now)
     horizon = _at_risk_horizon(session, now)
     # breached, and running again before a deadline moved later (ix_sla_clocks_breach_open)
     candidates = [
         (row, 1)
-        for row in session.execute(
+        for row in connection.execute(
             select(*AT_RISK_COLUMNS).where(
                 *live,
                 running,
@@ -315,7 +317,7 @@ def breach_summary(
     in_period = func.count().filter(and_(*period)) if period else func.count()
     candidates.extend(
         (row[:-1], row[-1])
-        for row in session.execute(
+        for row in connection.execute(
             # by due date, not deadline: what decides at risk, and fewer, narrower groups
             select(*AT_RISK_COLUMNS[:-1], func.min(SlaClock.due_at), in_period)
             .where(*soon)

@@ -489,6 +489,7 @@ def read(
     clocks of the partial edge days, grouped by the same SQL as `rebuild`.
     """
     rows, live = split_period(period_from, period_to, _READ)
+    connection = session.connection()  # column reads: no ORM layer needed
     totals: dict[tuple[int | None, str], dict[str, int]] = {}
 
     def row_of(agency_key: int, kind: str) -> dict[str, int]:
@@ -498,7 +499,7 @@ def read(
         return totals[key]
 
     if rows:
-        for agency_key, kind, *counts in session.execute(
+        for agency_key, kind, *counts in connection.execute(
             select(_READ.c.agency_key, _READ.c.kind, *_READ_SUMS)
             .where(
                 or_(*rows),
@@ -509,9 +510,9 @@ def read(
             row = row_of(agency_key, kind)
             for name, count in zip(TALLIED, counts, strict=True):
                 row[name] += int(count)
-    statement = _live_statement(session.get_bind().dialect.name, agency_id is not None)
+    statement = _live_statement(connection.dialect.name, agency_id is not None)
     for low, high, sign in live:
-        for agency_key, kind, _day, state, breached, bucket, n in session.execute(
+        for agency_key, kind, _day, state, breached, bucket, n in connection.execute(
             statement, {"low": low, "high": high, "agency": agency_id}
         ):
             row = row_of(agency_key, kind)
