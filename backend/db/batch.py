@@ -246,6 +246,7 @@ def _plan(mapper: Any, dialect: Any) -> _Plan:
     if plan is not None:
         return plan
     table = mapper.local_table
+    encoders = _encoders(table, dialect)
     columns = []
     generated = generated_column = None
     for column in table.columns:
@@ -266,7 +267,7 @@ def _plan(mapper: Any, dialect: Any) -> _Plan:
                 default=producer,
                 server_default=column.server_default is not None,
                 keeps_none=bool(column.type.should_evaluate_none),
-                encode=_encoder(column, dialect),
+                encode=encoders[column.name],
             )
         )
     plan = _PLANS[(mapper, dialect.name)] = _Plan(

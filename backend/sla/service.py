@@ -542,6 +542,7 @@ def start_clock(
         started_at=at,
         deadline_version=1,
         escalation_level=0,
+        steps_done=0,
         explanation={
             "policy": f"{policy.code} v{policy.version}" if policy else "default",
             "category_id": category_id,
@@ -767,7 +768,7 @@ def next_action(
     candidates = []
     if clock.breached_at is None:
         candidates.append(clock.due_at + timedelta(seconds=1))  # record the breach, or expire
-    for step in rule["ladder"][clock.steps_done or 0 :]:
+    for step in rule["ladder"][clock.steps_done :]:
         at = step_time(calendar, clock.due_date, step["offset"])
         if at is not None:
             candidates.append(at)
@@ -921,7 +922,7 @@ def _advance(
             clock.next_action_at = None
             batch.expired.append((clock.id, clock.complaint_id))
             return due_steps
-    done = clock.steps_done or 0
+    done = clock.steps_done
     ladder = rule["ladder"]
     while done < len(ladder):
         step = ladder[done]
@@ -1056,5 +1057,5 @@ def clock_status(clock: SlaClock, now: datetime) -> dict[str, Any]:
         "calendar": clock.calendar_code,
         "calendar_version": clock.calendar_version,
         # `steps_done` was part of the explanation before it had a column: shown as it was
-        "explanation": {**clock.explanation, "steps_done": clock.steps_done or 0},
+        "explanation": {**clock.explanation, "steps_done": clock.steps_done},
     }
