@@ -44,7 +44,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
     )
     engine_options: dict[str, Any] = {}
     if database_url.startswith("postgresql"):
-        engine_options = {"pool_pre_ping": True, "pool_size": 5, "max_overflow": 5}
+        engine_options = {"pool_size": 5, "max_overflow": 5}  # liveness: db/engine.py
     cookie_secure = _flag("COOKIE_SECURE", False)
     config: dict[str, Any] = {
         "SECRET_KEY": secret,

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench.py [--complaints 1000000] [--database-url URL]
         [--intake-requests 2000] [--intake-rounds 5] [--read-requests 200] [--sweep-open 1000000]
-        [--workers 2] [--threads 4] [--skip-intake] [--skip-sweep]
+        [--workers 2] [--threads 4] [--skip-intake] [--skip-reads] [--skip-sweep]
 
 The database (default $ADUAN_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/
 aduan_bench) is topped up to --complaints with scripts/seed_bulk.py first. Then:
@@ -668,6 +668,7 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=4, help="connections per process")
     parser.add_argument("--skip-intake", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
+    parser.add_argument("--skip-reads", action="store_true", help="no read paths, no plans")
     args = parser.parse_args()
     url = args.database_url
 
@@ -693,8 +694,9 @@ def main() -> None:
     header["gunicorn"] = f"{args.workers} gthread workers x {args.threads} threads"
     if not args.skip_intake:
         bench_intake(url, args, table, rss)
-    bench_reads(url, args, table, rss, tokens_by_role)
-    explain_reads(url, app, tokens_by_role, table)
+    if not args.skip_reads:
+        bench_reads(url, args, table, rss, tokens_by_role)
+        explain_reads(url, app, tokens_by_role, table)
     if not args.skip_sweep:
         bench_sweep(url, app, args.sweep_open, table)
     for phase, sizes in rss.items():

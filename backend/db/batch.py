@@ -25,7 +25,7 @@ from typing import Any, NamedTuple
 
 from sqlalchemy import Date, DateTime, Float, Numeric, Table, Time, Uuid, inspect
 from sqlalchemy.engine import Connection
-from sqlalchemy.orm import MANYTOONE, ONETOMANY, Session, make_transient_to_detached
+from sqlalchemy.orm import MANYTOONE, ONETOMANY, Session
 from sqlalchemy.orm.attributes import set_committed_value
 from sqlalchemy.types import TypeDecorator
 
@@ -118,16 +118,29 @@ def insert_new(session: Session, beside: Sequence[Rows] = ()) -> None:
     for i, rows in enumerate(inserts):
         params[f"r{i}"] = _json_rows(dialect, rows)
     keys = connection.exec_driver_sql(text, params).one()
-    for obj in new:
-        if obj in session:  # expunging a complaint expunges its identity too (cascade)
-            session.expunge(obj)
+    states = []
     for obj, plan, (_values, defaults), key in zip(new, plans, written, keys, strict=False):
         for name, value in defaults.items():
             set_committed_value(obj, name, value)
         if plan.generated is not None and obj.__dict__.get(plan.generated) is None:
             set_committed_value(obj, plan.generated, key)
-        make_transient_to_detached(obj)
-    session.add_all(new)
+        states.append(inspect(obj))
+    _now_persistent(session, states)
+
+
+def _now_persistent(session: Session, states: list[Any]) -> None:
+    """What a flush does for the objects it inserted: each takes its identity, what it holds
+    counts as committed, and what the database filled in (server defaults, collections) loads
+    on first access.
+
+    SQLAlchemy has no public call for this: `_register_persistent` is what the flush itself
+    calls (`UOWTransaction.finalize_flush_changes`); an expunge and `make_transient_to_detached`
+    and a second `add_all` did the same with twice the cascades (issue 5).
+    `tests/api/test_batch_insert.py` holds the objects to a flushed object's behaviour.
+    """
+    for state in states:
+        state._expire_attributes(state.dict, state.unloaded)
+    session._register_persistent(set(states))
 
 
 def _copy_keys(obj: Any) -> None:

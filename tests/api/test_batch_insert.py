@@ -94,6 +94,28 @@ def test_objects_written_together_are_persistent_with_their_keys(session):
     )
 
 
+def test_a_rollback_after_the_write_leaves_nothing_behind(session):
+    _take_in(session)
+    session.commit()
+
+    def counts():
+        return [
+            session.scalar(select(func.count()).select_from(model))
+            for model in (Complaint, ComplaintEvent, SlaClock, SlaClockTally, OutboxMessage)
+        ]
+
+    before = counts()
+    receipt = _take_in(
+        session, complainant={"kind": "person", "name": "Budi", "email": "b@contoh.id"}
+    )
+    complaint, identity = receipt.complaint, receipt.complaint.identity
+    session.rollback()
+    # as after a flush: the objects written go back to transient, their rows are gone
+    assert inspect(complaint).transient and inspect(identity).transient
+    assert complaint not in session and not session.new
+    assert counts() == before
+
+
 def test_the_tallies_count_a_complaint_written_in_one_statement(session):
     def counted() -> int:
         return session.scalar(
