@@ -17,12 +17,12 @@ replaces).
 
 from __future__ import annotations
 
-import json
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from functools import cache
 from typing import Any, NamedTuple
 
+import orjson
 from sqlalchemy import Date, DateTime, Float, Numeric, Table, Time, Uuid, inspect
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import MANYTOONE, ONETOMANY, Session
@@ -31,6 +31,7 @@ from sqlalchemy.types import TypeDecorator
 
 from backend.db import reference
 from backend.db.base import dialect_insert
+from backend.db.engine import execute_on_driver
 
 
 class Rows(NamedTuple):
@@ -117,7 +118,7 @@ def insert_new(session: Session, beside: Sequence[Rows] = ()) -> None:
     params = {f"o{i}": _dumps([values]) for i, (values, _defaults) in enumerate(written)}
     for i, rows in enumerate(inserts):
         params[f"r{i}"] = _json_rows(dialect, rows)
-    keys = connection.exec_driver_sql(text, params).one()
+    keys = execute_on_driver(connection, text, params)
     states = []
     for obj, plan, (_values, defaults), key in zip(new, plans, written, keys, strict=False):
         for name, value in defaults.items():
@@ -208,7 +209,8 @@ def _encoders(table: Any, dialect: Any) -> dict[str, Callable[[Any], Any] | None
 
 
 def _dumps(rows: list[dict[str, Any]]) -> str:
-    return json.dumps(rows, separators=(",", ":"))
+    # orjson: a tenth of the json module's time on intake's rows (issue 5)
+    return orjson.dumps(rows).decode()
 
 
 @dataclass(frozen=True)

@@ -10,7 +10,7 @@ import select
 import time
 from typing import Any
 
-from sqlalchemy import Engine, event, exc
+from sqlalchemy import Connection, Engine, event, exc
 
 # a connection idle longer than this is pinged before use: a firewall or proxy may have dropped
 # it without a word, which only a round trip finds out
@@ -64,3 +64,23 @@ def _watch_liveness(engine: Engine) -> None:
                 engine.dialect.do_ping(dbapi_connection)
             except engine.dialect.loaded_dbapi.Error as error:
                 raise exc.DisconnectionError(str(error)) from error
+
+
+def execute_on_driver(
+    connection: Connection, text: str, params: dict[str, Any] | None = None
+) -> Any:
+    """Run `text` on the driver's own connection, in `connection`'s transaction; its one row.
+
+    For the statements intake runs on every complaint: SQLAlchemy's execution context and
+    result metadata cost as much as the driver's own work on them (issue 5). A driver error
+    is raised as SQLAlchemy's class of it (IntegrityError, OperationalError...), as
+    `exec_driver_sql` would, for the callers that catch them.
+    """
+    driver = connection.connection.driver_connection
+    assert driver is not None
+    try:
+        return driver.execute(text, params).fetchone()
+    except connection.dialect.loaded_dbapi.Error as error:
+        raise exc.DBAPIError.instance(
+            text, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
+        ) from error

@@ -27,6 +27,7 @@ from sqlalchemy import Integer, String, event, func, literal, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.db.base import Base, dialect_insert, now_utc
+from backend.db.engine import execute_on_driver
 
 T = TypeVar("T")
 
@@ -112,9 +113,7 @@ def reserve_id(session: Session, model: Any) -> int | None:
         text = _RESERVE[model] = str(
             statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
         )
-    # on the driver's connection, in the transaction just begun: SQLAlchemy's execution layer
-    # cost three times the driver's own for this one row (issue 5)
-    new_id, token = connection.connection.driver_connection.execute(text).fetchone()
+    new_id, token = execute_on_driver(connection, text)
     _remember(session, token)
     return int(new_id)
 

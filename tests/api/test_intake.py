@@ -10,6 +10,7 @@ import time_machine
 from sqlalchemy import func, select
 
 from backend.complaints.models import Complaint, ComplaintEvent
+from backend.complaints import service
 from backend.complaints.service import CODE_ALPHABET
 from backend.extensions import db
 from tests.factories import complaint_payload, file_complaint
@@ -298,6 +299,17 @@ def test_tracking_codes_are_not_sequential(client):
         assert number != receipt["id"]
     for a, b in zip(numbers, numbers[1:], strict=False):
         assert abs(a - b) > 1000
+
+
+def test_a_tracking_code_that_clashes_is_drawn_again(client, app, monkeypatch):
+    first = file_complaint(client)
+    drawn = iter([first["tracking_code"], "ADU-KEMB-AR12"])
+    monkeypatch.setattr(service, "new_tracking_code", lambda: next(drawn))
+    second = file_complaint(client)  # the unique code refuses the first draw; filed again
+    assert second["tracking_code"] == "ADU-KEMB-AR12"
+    with app.app_context():
+        codes = list(db.session.scalars(select(Complaint.tracking_code)))
+    assert sorted(codes) == sorted([first["tracking_code"], "ADU-KEMB-AR12"])
 
 
 def test_pin_is_shown_once(client, headers_for):

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from contextlib import contextmanager
 
+import psycopg
 from sqlalchemy import event, select
 from sqlalchemy.orm import Session
 
@@ -24,7 +25,8 @@ from tests.factories import complaint_payload, file_complaint
 
 @contextmanager
 def statements(app):
-    """Collect the SQL statements the app sends meanwhile."""
+    """Collect the SQL statements the app sends meanwhile: through SQLAlchemy, and those
+    intake runs on the driver's connection itself (`engine.execute_on_driver`)."""
     seen: list[str] = []
     with app.app_context():
         engine = db.engine
@@ -33,9 +35,17 @@ def statements(app):
         seen.append(statement)
 
     event.listen(engine, "before_cursor_execute", record)
+    driver_execute = psycopg.Connection.execute
+
+    def record_on_driver(self, query, *args, **kwargs):
+        seen.append(query)
+        return driver_execute(self, query, *args, **kwargs)
+
+    psycopg.Connection.execute = record_on_driver
     try:
         yield seen
     finally:
+        psycopg.Connection.execute = driver_execute
         event.remove(engine, "before_cursor_execute", record)
 
 
