@@ -116,6 +116,26 @@ def _active_categories(session: Session) -> dict[str, CategoryRef]:
     return {code: CategoryRef(id=id_, code=code) for id_, code in rows}
 
 
+def _codes_by_id(session: Session) -> tuple[dict[int, str], dict[int, str]]:
+    categories = dict(session.execute(select(Category.id, Category.code)).all())
+    agencies = dict(session.execute(select(Agency.id, Agency.code)).all())
+    return categories, agencies
+
+
+def codes_by_id(*, session: Session) -> tuple[dict[int, str], dict[int, str]]:
+    """Category and agency codes by id, every one (cached: complaints show codes, not ids)."""
+    return reference.cached(session, "codes", _codes_by_id)
+
+
+def agency_id_by_code(*, session: Session, code: str, field: str = "agency_code") -> int:
+    """An agency's id by its code (cached); a validation error on `field` if there is none."""
+    _categories, agencies = codes_by_id(session=session)
+    for agency_id, agency_code in agencies.items():
+        if agency_code == code:
+            return agency_id
+    raise ValidationFailed(errors={field: [f"Unknown agency {code!r}."]})
+
+
 def category_by_code(*, session: Session, code: str) -> CategoryRef:
     """An active category by code; a validation error on `category` if there is none."""
     category = reference.cached(session, "categories", _active_categories).get(code)

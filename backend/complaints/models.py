@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     Boolean,
+    ColumnElement,
     Date,
     ForeignKey,
     Index,
@@ -19,6 +20,7 @@ from sqlalchemy import (
     UniqueConstraint,
     text,
 )
+from sqlalchemy.ext.hybrid import hybrid_method
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from backend.db import Base, now_utc
@@ -201,6 +203,17 @@ class Complaint(Base):
     )
 
     __mapper_args__ = {"version_id_col": version}
+
+    @hybrid_method
+    def overdue_at(self, now: datetime) -> bool:
+        """Some running clock is overdue at `now` (`SlaClock.overdue_at`, the one rule): its
+        earliest running deadline has passed."""
+        return self.next_due_at is not None and self.next_due_at < now
+
+    @overdue_at.inplace.expression
+    @classmethod
+    def _overdue_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+        return cls.next_due_at < now
 
     @property
     def etag(self) -> str:

@@ -392,7 +392,7 @@ def list_complaints(
     elif filters.get("overdue") is not None:
         # the earliest running deadline has passed exactly when some running clock is overdue
         # (`SlaClock.overdue_at`); on the denormalised column it is an index range
-        overdue = Complaint.next_due_at < now_utc()
+        overdue = Complaint.overdue_at(now_utc())
         query = query.where(overdue if filters["overdue"] else ~overdue | _no_running_clock)
     sort = filters.get("sort") or "-received_at"
     if sort == "deadline":
@@ -412,8 +412,10 @@ def _filtered(*, session: Session, query: Select[Any], filters: dict[str, Any]) 
     if filters.get("status"):
         query = query.where(Complaint.status.in_(filters["status"]))
     if filters.get("agency"):
-        agency = agencies.agency_by_code(session=session, code=filters["agency"], field="agency")
-        query = query.where(Complaint.agency_id == agency.id)
+        agency_id = agencies.agency_id_by_code(
+            session=session, code=filters["agency"], field="agency"
+        )
+        query = query.where(Complaint.agency_id == agency_id)
     if filters.get("category"):
         category = agencies.category_by_code(session=session, code=filters["category"])
         query = query.where(Complaint.category_id == category.id)

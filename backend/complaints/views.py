@@ -7,11 +7,10 @@ from typing import Any
 
 from flask import current_app, jsonify, request, send_file
 from flask.views import MethodView
-from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.agencies.models import Agency, Category
+from backend.agencies.service import codes_by_id
 from backend.api_base import Blueprint, PageArgsSchema, Presented, page_body, page_schema
 from backend.auth.access import authenticated, current_principal
 from backend.auth.models import Role, Scope
@@ -61,10 +60,8 @@ READERS = (*STAFF, Role.CITIZEN)
 
 
 def _codes() -> tuple[dict[int, str], dict[int, str]]:
-    """Category and agency codes by id (two small tables, read once a request)."""
-    categories = dict(db.session.execute(select(Category.id, Category.code)).all())
-    agencies = dict(db.session.execute(select(Agency.id, Agency.code)).all())
-    return categories, agencies
+    """Category and agency codes by id."""
+    return codes_by_id(session=db.session)
 
 
 def _pin_key() -> str:
@@ -224,18 +221,15 @@ class Complaints(MethodView):
         page = service.list_complaints(
             session=db.session, principal=principal, filters=filters, **paging
         )
-        categories, agencies = _codes()
-        ids = [c.id for c in page.items]
-        next_due = sla.next_due_of(session=db.session, complaint_ids=ids)
-        overdue = set(db.session.scalars(sla.overdue_complaint_ids(among=ids))) if ids else set()
+        categories, agency_codes = _codes()
+        now = now_utc()
         body = page_body(page)
         body["items"] = [
             Presented(
                 c,
                 category=categories.get(c.category_id),
-                agency=agencies.get(c.agency_id) if c.agency_id else None,
-                next_due_at=next_due.get(c.id),
-                overdue=c.id in overdue,
+                agency=agency_codes.get(c.agency_id) if c.agency_id else None,
+                overdue=c.overdue_at(now),
             )
             for c in page.items
         ]

@@ -8,7 +8,6 @@ at nothing else.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
@@ -989,40 +988,6 @@ def _fire(
 
 
 # --- reading clocks -------------------------------------------------------------------------
-
-
-def overdue_complaint_ids(
-    now: datetime | None = None, among: Iterable[int] | None = None
-) -> Select[tuple[int]]:
-    """Complaints with an overdue clock (the one rule, `SlaClock.overdue_at`), of `among`."""
-    condition = SlaClock.overdue if now is None else SlaClock.overdue_at(now)
-    query = select(SlaClock.complaint_id).where(condition)
-    if among is not None:
-        query = query.where(SlaClock.complaint_id.in_(list(among)))
-    return query
-
-
-def next_due_by_complaint() -> Any:
-    """A subquery: complaint_id and the earliest deadline of its running clocks."""
-    return (
-        select(SlaClock.complaint_id, func.min(SlaClock.due_at).label("next_due_at"))
-        .where(SlaClock.state == ClockState.RUNNING)
-        .group_by(SlaClock.complaint_id)
-        .subquery("next_due")
-    )
-
-
-def next_due_of(*, session: Session, complaint_ids: Iterable[int]) -> dict[int, datetime]:
-    """The earliest running deadline of each complaint that has one."""
-    ids = list(complaint_ids)
-    if not ids:
-        return {}
-    rows = session.execute(
-        select(SlaClock.complaint_id, func.min(SlaClock.due_at))
-        .where(SlaClock.state == ClockState.RUNNING, SlaClock.complaint_id.in_(ids))
-        .group_by(SlaClock.complaint_id)
-    ).all()
-    return {complaint_id: due for complaint_id, due in rows}
 
 
 def clock_status(clock: SlaClock, now: datetime) -> dict[str, Any]:

@@ -9,8 +9,8 @@ import pytest
 import time_machine
 from sqlalchemy import func, select
 
-from backend.complaints.models import Complaint, ComplaintEvent
 from backend.complaints import service
+from backend.complaints.models import Complaint, ComplaintEvent
 from backend.complaints.service import CODE_ALPHABET
 from backend.extensions import db
 from tests.factories import complaint_payload, file_complaint

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 import time_machine
 from sqlalchemy import select
 
+from backend.complaints.models import Complaint
 from backend.extensions import db
 from backend.scheduler import sweep_once
 from backend.sla import service as sla
@@ -194,7 +195,11 @@ def test_a_postponed_complaint_is_neither_overdue_nor_swept(app, client, headers
         assert held.next_action_at is None
         outcome = sweep_once(now=later)
         assert outcome.report.clocks == 0 and outcome.report.breached == 0
-        assert db.session.scalars(sla.overdue_complaint_ids(later, among=[cid])).all() == []
+        # neither the clock nor its complaint reads as overdue, in Python or in SQL
+        assert not held.overdue_at(later)
+        assert not db.session.get(Complaint, cid).overdue_at(later)
+        overdue = select(Complaint.id).where(Complaint.id == cid, Complaint.overdue_at(later))
+        assert db.session.scalar(overdue) is None
         fired = db.session.scalars(
             select(SlaEscalation).where(SlaEscalation.clock_id == held.id)
         ).all()
