@@ -11,6 +11,7 @@ from sqlalchemy import and_, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency
+from backend.agencies.service import codes_by_id
 from backend.auth.models import Role
 from backend.auth.principal import Principal
 from backend.complaints.models import Complaint
@@ -260,7 +261,7 @@ def breach_summary(
     agency_id = _scoped_agency(principal, agency_id)
     # column reads on the connection: the session's ORM layer added a fifth to each (issue 5)
     connection = session.connection()
-    codes = dict(connection.execute(select(Agency.id, Agency.code)).all())
+    _categories, codes = codes_by_id(session=session)
     totals = tallies.read(
         session=session, period_from=period_from, period_to=period_to, agency_id=agency_id
     )
@@ -316,10 +317,11 @@ def breach_summary(
     # started in the period, guessed a few dozen and sorted 11,000 rows to group them
     in_period = func.count().filter(and_(*period)) if period else func.count()
     candidates.extend(
-        (row[:-1], row[-1])
+        # every clock of the group is due at `now` or later (the WHERE): not overdue
+        ((*row[:-1], now), row[-1])
         for row in connection.execute(
             # by due date, not deadline: what decides at risk, and fewer, narrower groups
-            select(*AT_RISK_COLUMNS[:-1], func.min(SlaClock.due_at), in_period)
+            select(*AT_RISK_COLUMNS[:-1], in_period)
             .where(*soon)
             .group_by(*AT_RISK_COLUMNS[:-1])
         )
