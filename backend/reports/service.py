@@ -321,9 +321,7 @@ def breach_summary(
         ((*row[:-1], now), row[-1])
         for row in connection.execute(
             # by due date, not deadline: what decides at risk, and fewer, narrower groups
-            select(*AT_RISK_COLUMNS[:-1], in_period)
-            .where(*soon)
-            .group_by(*AT_RISK_COLUMNS[:-1])
+            select(*AT_RISK_COLUMNS[:-1], in_period).where(*soon).group_by(*AT_RISK_COLUMNS[:-1])
         )
         if row[-1]
     )

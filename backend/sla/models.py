@@ -143,7 +143,8 @@ class SlaClock(Base):
     )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"), index=True)
+    # looked up through uq_sla_clocks_complaint_id_kind_cycle, which leads with it
+    complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
     # the columns the breach tallies classify a clock by: their old values are loaded before a
     # change, so that `backend.sla.tallies` can take the old classification off
     agency_id: Mapped[int | None] = mapped_column(
