@@ -57,13 +57,13 @@ def _watch_liveness(engine: Engine) -> None:
             return  # a new connection
         # nothing is owed to an idle connection: anything on its socket is news, most likely
         # the server's "terminating connection" and the end of the stream
-        poll = select.poll()
-        poll.register(dbapi_connection.pgconn.socket, select.POLLIN)
-        if poll.poll(0) or time.monotonic() - since > IDLE_PING_SECONDS:
-            try:
+        try:
+            poll = select.poll()
+            poll.register(dbapi_connection.pgconn.socket, select.POLLIN)  # raises once closed
+            if poll.poll(0) or time.monotonic() - since > IDLE_PING_SECONDS:
                 engine.dialect.do_ping(dbapi_connection)
-            except engine.dialect.loaded_dbapi.Error as error:
-                raise exc.DisconnectionError(str(error)) from error
+        except engine.dialect.loaded_dbapi.Error as error:
+            raise exc.DisconnectionError(str(error)) from error
 
 
 def execute_on_driver(
