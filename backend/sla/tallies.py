@@ -403,14 +403,17 @@ Live = tuple[datetime | None, datetime | None, int]
 
 def split_period(
     period_from: datetime | None, period_to: datetime | None, table: Any = TALLY
-) -> tuple[list[Any], list[Live]]:
+) -> tuple[list[tuple[Any, int]], list[Live]]:
     """Which tally rows and which live ranges of `started_at` make up a period.
 
-    Whole WIB days come from the tallies, whole months of them from month rows. A partial first
-    or last day is either read live, or taken whole from its tally minus the rest of the day read
-    live, whichever is the shorter time to read (a period that ends now takes today whole, minus
-    nothing yet). Returns (conditions on the tally table, live ranges with their sign: 1 to add,
-    -1 to take off).
+    Whole WIB days come from the tallies, whole months of them from month rows. A partial month
+    at either end is either its days' rows, or its month row less the rows of the days outside
+    the period, whichever reads fewer rows (the last 90 days end in the current month: its
+    month row less the days from today on, rather than a row for every day so far). A partial
+    first or last day is either read live, or taken whole from its tally minus the rest of the
+    day read live, whichever is the shorter time to read (a period that ends now takes today
+    whole, minus nothing yet). Returns (conditions on the tally table with their sign, live
+    ranges with theirs: 1 to add, -1 to take off).
     """
     first: date | None = None
     last: date | None = None
@@ -441,24 +444,36 @@ def split_period(
             live.append((_midnight(last), period_to, 1))
     month_first = first if first is None or first.day == 1 else _next_month(first)
     month_last = None if last is None else last.replace(day=1)
-    day_ranges: list[tuple[date | None, date | None]] = []
-    rows: list[Any] = []
+    day_ranges: list[tuple[date | None, date | None, int]] = []
     if month_first is not None and month_last is not None and month_first >= month_last:
-        day_ranges.append((first, last))
+        day_ranges.append((first, last, 1))
     else:
-        rows.append(
-            and_(
-                table.c.grain == TallyGrain.MONTH.value,
-                *_range(table.c.start_day, month_first, month_last),
-            )
-        )
         if first is not None and month_first is not None and first < month_first:
-            day_ranges.append((first, month_first))
+            # the days of the first month in the period, or its month row less those before
+            before = first.replace(day=1)
+            if (first - before).days < (month_first - first).days:
+                day_ranges.append((before, first, -1))
+                month_first = before
+            else:
+                day_ranges.append((first, month_first, 1))
         if last is not None and month_last is not None and month_last < last:
-            day_ranges.append((month_last, last))
+            # the days of the last month in the period, or its month row less those after
+            after = _next_month(month_last)
+            if (after - last).days < (last - month_last).days:
+                day_ranges.append((last, after, -1))
+                month_last = after
+            else:
+                day_ranges.append((month_last, last, 1))
+    rows: list[tuple[Any, int]] = []
+    if month_first is None or month_last is None or month_first < month_last:
+        month = and_(
+            table.c.grain == TallyGrain.MONTH.value,
+            *_range(table.c.start_day, month_first, month_last),
+        )
+        rows.append((month, 1))
     rows.extend(
-        and_(table.c.grain == TallyGrain.DAY.value, *_range(table.c.start_day, low, high))
-        for low, high in day_ranges
+        (and_(table.c.grain == TallyGrain.DAY.value, *_range(table.c.start_day, low, high)), sign)
+        for low, high, sign in day_ranges
     )
     return rows, live
 
@@ -499,17 +514,19 @@ def read(
         return totals[key]
 
     if rows:
-        for agency_key, kind, *counts in connection.execute(
-            select(_READ.c.agency_key, _READ.c.kind, *_READ_SUMS)
+        taken_off = [condition for condition, sign in rows if sign < 0]
+        sign = case((or_(*taken_off), -1), else_=1) if taken_off else literal_column("1")
+        for agency_key, kind, row_sign, *counts in connection.execute(
+            select(_READ.c.agency_key, _READ.c.kind, sign, *_READ_SUMS)
             .where(
-                or_(*rows),
+                or_(*(condition for condition, _sign in rows)),
                 _READ.c.agency_key == agency_id if agency_id is not None else true(),
             )
-            .group_by(_READ.c.agency_key, _READ.c.kind)
+            .group_by(_READ.c.agency_key, _READ.c.kind, *([sign] if taken_off else []))
         ):
             row = row_of(agency_key, kind)
             for name, count in zip(TALLIED, counts, strict=True):
-                row[name] += int(count)
+                row[name] += row_sign * int(count)
     statement = _live_statement(connection.dialect.name, agency_id is not None)
     for low, high, sign in live:
         for agency_key, kind, _day, state, breached, bucket, n in connection.execute(

@@ -161,7 +161,29 @@ def test_quantile_stays_within_the_bucket_bound():
 def test_a_period_splits_into_month_rows_day_rows_and_live_edges():
     midnight = datetime(2026, 3, 10, tzinfo=WIB)
     rows, live = tallies.split_period(midnight, midnight + timedelta(days=90))
-    assert len(rows) == 3 and live == []  # 10-31 Mar by day, Apr-May by month, 1-7 Jun by day
+    # Mar-May by month less 1-9 Mar by day (9 rows rather than 22), 1-7 Jun by day (7 rather
+    # than June's row less 23)
+    shown = [
+        (str(condition.compile(compile_kwargs={"literal_binds": True})), sign)
+        for condition, sign in rows
+    ]
+    assert live == [] and shown == [
+        (
+            "sla_clock_tallies.grain = 'month' AND sla_clock_tallies.start_day >= '2026-03-01' "
+            "AND sla_clock_tallies.start_day < '2026-06-01'",
+            1,
+        ),
+        (
+            "sla_clock_tallies.grain = 'day' AND sla_clock_tallies.start_day >= '2026-03-01' "
+            "AND sla_clock_tallies.start_day < '2026-03-10'",
+            -1,
+        ),
+        (
+            "sla_clock_tallies.grain = 'day' AND sla_clock_tallies.start_day >= '2026-06-01' "
+            "AND sla_clock_tallies.start_day < '2026-06-08'",
+            1,
+        ),
+    ]
     odd = midnight + timedelta(hours=9)
     rows, live = tallies.split_period(odd, odd + timedelta(hours=2))
     assert rows == [] and live == [(odd, odd + timedelta(hours=2), 1)]
