@@ -7,7 +7,7 @@ from copy import deepcopy
 from functools import wraps
 from typing import Any
 
-from flask import Response, g
+from flask import Response, current_app, g, request
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_smorest.utils import deepupdate
 
@@ -87,8 +87,14 @@ def authenticated(
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
-            found = verify_jwt_in_request(
-                optional=optional, refresh=refresh, locations=REFRESH_LOCATIONS if refresh else None
+            found = (
+                None
+                if optional and not refresh and _carries_no_token()
+                else verify_jwt_in_request(
+                    optional=optional,
+                    refresh=refresh,
+                    locations=REFRESH_LOCATIONS if refresh else None,
+                )
             )
             principal = principal_from_claims(get_jwt()) if found else PUBLIC
             if found and not _allowed(principal, roles, scopes):
@@ -105,6 +111,17 @@ def authenticated(
         return wrapper
 
     return decorator
+
+
+def _carries_no_token() -> bool:
+    """Neither a bearer header nor an access cookie: an anonymous caller, whom
+    `verify_jwt_in_request(optional=True)` would let through after looking everywhere
+    (intake and tracking are mostly anonymous, issue 5)."""
+    config = current_app.config
+    return (
+        config["JWT_HEADER_NAME"] not in request.headers
+        and config["JWT_ACCESS_COOKIE_NAME"] not in request.cookies
+    )
 
 
 def _allowed(principal: Principal, roles: tuple[str, ...], scopes: tuple[str, ...]) -> bool:

@@ -192,3 +192,9 @@ def test_a_nul_character_is_422_not_a_database_error(client):
     response = client.post("/api/v1/complaints", json=complaint_payload(category="\x00"))
     body = problem(response, 422, "validation_failed")
     assert "category" in body["errors"]
+
+
+def test_a_nul_character_deep_in_the_body_is_422(client):
+    payload = complaint_payload(complainant={"kind": "person", "name": "Siti\x00Aminah"})
+    body = problem(client.post("/api/v1/complaints", json=payload), 422, "validation_failed")
+    assert "complainant.name" in body["errors"]
