@@ -724,7 +724,7 @@ def _produce(
 
     Runs in a process of its own (forked: the generator comes along as it is). Each chunk
     draws from a random generator of its own and its own block of clock ids, so the rows do not
-    depend on how many makers there are or how fast each is.
+    depend on how fast each maker is.
     """
     generator.lane, generator.lanes = lane, lanes
     base = generator.clock_id
