@@ -64,6 +64,8 @@ from scripts.seed_bulk import (  # noqa: E402
 BIN = Path(sys.executable).parent
 PLANS_FILE = ROOT / "var" / "bench" / "plans.txt"
 BARE_APP = "scripts.bench_bare_app:create_bare_app()"
+# load runs that warm the intake servers before the measured rounds
+WARM_RUNS = 4
 SEARCH_WORD = "sampah"
 READ_BUDGET = 30.0
 OPEN_STATUSES = ["submitted", "incomplete", "verified", "in_progress", "decided"]
@@ -358,8 +360,11 @@ def bench_intake(
             (name, base, loadgen.json_post(path, intake_body))
             for (name, _app, path), base in zip(servers, (aduan_base, bare_base), strict=True)
         ]
+        # warm every worker (first-use caches: the calendar, reference data, compiled SQL):
+        # each load run opens new connections, which the workers take as they come
         for _name, base, make in targets:
-            loadgen.run(base, make, total=100, processes=args.processes, threads=args.clients)
+            for _ in range(WARM_RUNS):
+                loadgen.run(base, make, total=100, processes=args.processes, threads=args.clients)
         for r in range(rounds):
             for name, base, make in targets if r % 2 == 0 else targets[::-1]:
                 runs[name].append(
