@@ -7,7 +7,7 @@ from typing import Any
 
 from flask import Flask
 
-from backend.api_base import register_error_handlers
+from backend.api_base import JSONProvider, NoSessionInterface, register_error_handlers
 from backend.auth.access import init_jwt
 from backend.config import load_config
 from backend.db.engine import configure_engine
@@ -18,6 +18,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Nothing periodic starts here: the scheduler is its own process."""
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(config))
+    app.json = JSONProvider(app)
+    app.session_interface = NoSessionInterface()
 
     db.init_app(app)
     # Aduan has no async engines, but flask-sqlalchemy-lite registers an async teardown that

@@ -61,7 +61,8 @@ IDENTITY_FIELDS = (
 
 def new_tracking_code() -> str:
     """A random, non-sequential tracking code such as ADU-7K3M-9QXP (40 bits)."""
-    chars = "".join(secrets.choice(CODE_ALPHABET) for _ in range(8))
+    bits = secrets.randbits(40)  # one draw: eight 5-bit letters of the 32-letter alphabet
+    chars = "".join(CODE_ALPHABET[(bits >> shift) & 31] for shift in range(35, -1, -5))
     return f"ADU-{chars[:4]}-{chars[4:]}"
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from flask import current_app, jsonify, request, send_file
 from flask.views import MethodView
 from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.agencies.service import codes_by_id
@@ -141,6 +142,19 @@ def _receipt_body(receipt: service.Receipt, principal: Principal) -> dict[str, A
     )
 
 
+def _commit_unexpired(session: Session) -> None:
+    """Commit without expiring the session's objects: intake has read all it answers with.
+
+    Expiring them cost a twentieth of intake's time in Python (issue 5).
+    """
+    expire = session.expire_on_commit
+    session.expire_on_commit = False
+    try:
+        session.commit()
+    finally:
+        session.expire_on_commit = expire
+
+
 def _replay(body: dict[str, Any]) -> Any:
     """The stored first answer to a retried request."""
     return jsonify(body), 201, {"Idempotent-Replayed": "true"}
@@ -193,7 +207,7 @@ class Complaints(MethodView):
                         complaint=receipt.complaint,
                         response=body,
                     )
-                db.session.commit()
+                _commit_unexpired(db.session)
                 return jsonify(body), 201
             except IntegrityError:
                 # the same key raced us (the first one's receipt is the answer), or two random

@@ -23,10 +23,10 @@ from functools import cache
 from typing import Any, NamedTuple
 
 import orjson
-from sqlalchemy import Date, DateTime, Float, Numeric, Table, Time, Uuid, inspect
+from sqlalchemy import Date, DateTime, Float, Numeric, Table, Time, Uuid
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import MANYTOONE, ONETOMANY, Session
-from sqlalchemy.orm.attributes import set_committed_value
+from sqlalchemy.orm.attributes import instance_state
 from sqlalchemy.types import TypeDecorator
 
 from backend.db import reference
@@ -90,7 +90,7 @@ def insert_new(session: Session, beside: Sequence[Rows] = ()) -> None:
         ):
             raise NeedsFlush
         for obj in new:
-            _copy_keys(obj)
+            _copy_keys(obj, instance_state(obj).mapper)
         for derive in _DERIVE:
             derive(new)
     except NeedsFlush:
@@ -104,8 +104,9 @@ def insert_new(session: Session, beside: Sequence[Rows] = ()) -> None:
     inserts = [rows for rows in inserts if rows.rows]
     connection = session.connection()
     dialect = connection.dialect
-    plans = [_plan(inspect(obj).mapper, dialect) for obj in new]
-    written = [plan.row(obj) for plan, obj in zip(plans, new, strict=True)]
+    states = [instance_state(obj) for obj in new]
+    plans = [_plan(state.mapper, dialect) for state in states]
+    written = [plan.row(state.dict) for plan, state in zip(plans, states, strict=True)]
     shape = (
         tuple(
             (plan, tuple(values)) for plan, (values, _defaults) in zip(plans, written, strict=True)
@@ -119,61 +120,82 @@ def insert_new(session: Session, beside: Sequence[Rows] = ()) -> None:
     for i, rows in enumerate(inserts):
         params[f"r{i}"] = _json_rows(dialect, rows)
     keys = execute_on_driver(connection, text, params)
-    states = []
-    for obj, plan, (_values, defaults), key in zip(new, plans, written, keys, strict=False):
-        for name, value in defaults.items():
-            set_committed_value(obj, name, value)
-        if plan.generated is not None and obj.__dict__.get(plan.generated) is None:
-            set_committed_value(obj, plan.generated, key)
-        states.append(inspect(obj))
-    _now_persistent(session, states)
+    for state, plan, (_values, defaults), key in zip(states, plans, written, keys, strict=False):
+        # committed with the rest by `_now_persistent`, as `set_committed_value` would
+        state.dict.update(defaults)
+        if plan.generated is not None and state.dict.get(plan.generated) is None:
+            state.dict[plan.generated] = key
+    _now_persistent(session, states, plans)
 
 
-def _now_persistent(session: Session, states: list[Any]) -> None:
+def _now_persistent(session: Session, states: list[Any], plans: list[_Plan]) -> None:
     """What a flush does for the objects it inserted: each takes its identity, what it holds
-    counts as committed, and what the database filled in (server defaults, collections) loads
-    on first access.
+    counts as committed, and the columns the database filled in (server defaults) load on
+    first access. Columns not held were written as NULL and read as None without a query, as
+    after a flush; relationships not held load lazily.
 
     SQLAlchemy has no public call for this: `_register_persistent` is what the flush itself
-    calls (`UOWTransaction.finalize_flush_changes`); an expunge and `make_transient_to_detached`
-    and a second `add_all` did the same with twice the cascades (issue 5).
+    calls (`UOWTransaction.finalize_flush_changes`), and it commits every value the objects
+    hold; an expunge and `make_transient_to_detached` and a second `add_all` did the same with
+    twice the cascades (issue 5).
     `tests/api/test_batch_insert.py` holds the objects to a flushed object's behaviour.
     """
-    for state in states:
-        state._expire_attributes(state.dict, state.unloaded)
+    for state, plan in zip(states, plans, strict=True):
+        missing = plan.server_filled.difference(state.dict)
+        if missing:
+            state._expire_attributes(state.dict, missing)
     session._register_persistent(set(states))
 
 
-def _copy_keys(obj: Any) -> None:
+@cache
+def _links(mapper: Any) -> tuple[tuple[str, bool, tuple[tuple[str, str], ...]], ...]:
+    """(relationship, many-to-one?, (local attribute, remote attribute) pairs) of a mapper.
+
+    None for a relationship that is neither many-to-one nor one-to-many.
+    """
+    links = []
+    for relationship in mapper.relationships:
+        if relationship.direction not in (MANYTOONE, ONETOMANY):
+            links.append((relationship.key, False, None))
+            continue
+        remote_mapper = relationship.mapper
+        pairs = tuple(
+            (
+                mapper.get_property_by_column(local).key,
+                remote_mapper.get_property_by_column(remote).key,
+            )
+            for local, remote in relationship.local_remote_pairs
+        )
+        links.append((relationship.key, relationship.direction is MANYTOONE, pairs))
+    return tuple(links)
+
+
+def _copy_keys(obj: Any, mapper: Any) -> None:
     """Fill the foreign keys a flush would copy from related objects (complaint.identity).
 
     A related object whose key the database has not given yet needs a flush.
     """
-    mapper = inspect(obj).mapper
-    for relationship in mapper.relationships:
-        related = obj.__dict__.get(relationship.key)
+    held = obj.__dict__
+    for key, many_to_one, pairs in _links(mapper):
+        related = held.get(key)
         if related is None:
             continue
-        if relationship.direction is MANYTOONE:
-            pairs = [
-                (obj, local, related, remote) for local, remote in relationship.local_remote_pairs
-            ]
-        elif relationship.direction is ONETOMANY:
-            children = related if isinstance(related, list) else [related]
-            pairs = [
-                (child, remote, obj, local)
-                for child in children
-                for local, remote in relationship.local_remote_pairs
-            ]
-        else:
+        if pairs is None:
             raise NeedsFlush
-        for target, target_column, source, source_column in pairs:
-            value = getattr(
-                source, inspect(source).mapper.get_property_by_column(source_column).key
-            )
-            if value is None:
-                raise NeedsFlush
-            setattr(target, inspect(target).mapper.get_property_by_column(target_column).key, value)
+        if many_to_one:
+            for local, remote in pairs:
+                _copy(related, remote, obj, local)
+            continue
+        for child in related if isinstance(related, list) else [related]:
+            for local, remote in pairs:
+                _copy(obj, local, child, remote)
+
+
+def _copy(source: Any, source_key: str, target: Any, target_key: str) -> None:
+    value = getattr(source, source_key)
+    if value is None:
+        raise NeedsFlush
+    setattr(target, target_key, value)
 
 
 def _isoformat(value: Any) -> Any:
@@ -232,14 +254,16 @@ class _Plan:
     # the attribute and column of the key the table's sequence fills, if any
     generated: str | None
     generated_column: str | None
+    # the attributes of the columns the database fills when they are not written
+    server_filled: frozenset[str]
 
-    def row(self, obj: Any) -> tuple[dict[str, Any], dict[str, Any]]:
-        """(the JSON values of the columns written, the defaults the object did not have).
+    def row(self, state: dict[str, Any]) -> tuple[dict[str, Any], dict[str, Any]]:
+        """(the JSON values of the columns written, the defaults the object did not have),
+        from what the object holds (its `__dict__`).
 
         Values missing on the object take the column's Python default, as a flush would; a
         column left to its server default, or the key left to its sequence, is not written.
         """
-        state = obj.__dict__
         values: dict[str, Any] = {}
         defaults: dict[str, Any] = {}
         for column in self.columns:
@@ -286,7 +310,11 @@ def _plan(mapper: Any, dialect: Any) -> _Plan:
             )
         )
     plan = _PLANS[(mapper, dialect.name)] = _Plan(
-        table, tuple(columns), generated, generated_column
+        table,
+        tuple(columns),
+        generated,
+        generated_column,
+        frozenset(column.key for column in columns if column.server_default),
     )
     return plan
 

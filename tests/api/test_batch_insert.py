@@ -94,6 +94,24 @@ def test_objects_written_together_are_persistent_with_their_keys(session):
     )
 
 
+def test_columns_not_written_read_as_none_without_a_query(app, session):
+    _take_in(session)
+    session.commit()
+    complaint = _take_in(session).complaint
+    clock = sla.running_clock(session=session, complaint_id=complaint.id, kind=ClockKind.RESPONSE)
+    with statements(app) as seen:
+        # as after a flush: what the object did not hold went in as NULL, and reads as such
+        assert complaint.address is None and complaint.decided_at is None
+        assert complaint.assigned_officer_id is None
+        # a column with a Python default holds it, as the database does
+        assert complaint.pin_failures == 0 and clock.steps_done == 0
+    assert seen == []
+    session.commit()
+    session.expire_all()
+    stored = session.get(Complaint, complaint.id)
+    assert stored.address is None and stored.pin_failures == 0
+
+
 def test_a_rollback_after_the_write_leaves_nothing_behind(session):
     _take_in(session)
     session.commit()
