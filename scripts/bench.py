@@ -1,7 +1,7 @@
 """`make bench`: Aduan on PostgreSQL under gunicorn, at city scale (issue 5).
 
     .venv/bin/python scripts/bench.py [--complaints 1000000] [--database-url URL]
-        [--intake-requests 2000] [--intake-rounds 5] [--read-requests 200] [--sweep-open 1000000]
+        [--intake-requests 3600] [--intake-rounds 9] [--read-requests 200] [--sweep-open 1000000]
         [--workers 2] [--threads 4] [--skip-intake] [--skip-reads] [--skip-sweep]
 
 The database (default $ADUAN_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/
@@ -661,9 +661,9 @@ def main() -> None:
         "--database-url", default=os.environ.get("ADUAN_BENCH_DATABASE_URL", DEFAULT_URL)
     )
     parser.add_argument("--complaints", type=int, default=1_000_000)
-    parser.add_argument("--intake-requests", type=int, default=2000)
+    parser.add_argument("--intake-requests", type=int, default=3600)
     parser.add_argument(
-        "--intake-rounds", type=int, default=5, help="turns of Aduan and bare in the intake run"
+        "--intake-rounds", type=int, default=9, help="turns of Aduan and bare in the intake run"
     )
     parser.add_argument("--read-requests", type=int, default=200)
     parser.add_argument("--sweep-open", type=int, default=1_000_000)

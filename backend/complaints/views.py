@@ -42,6 +42,7 @@ from backend.complaints.schemas import (
     UploadFormSchema,
 )
 from backend.db import now_utc
+from backend.db.engine import begin_lazily
 from backend.errors import Conflict, DomainError, PreconditionFailed, PreconditionRequired
 from backend.extensions import db, limiter
 from backend.sla import service as sla
@@ -189,6 +190,10 @@ class Complaints(MethodView):
                 return _replay(record.response)
         for attempt in (1, 2):
             try:
+                if not key:
+                    # one statement writes it all, atomic without a transaction around it;
+                    # with a key, the receipt kept for replay must be written with it
+                    begin_lazily(db.session)
                 receipt = service.create_complaint(
                     session=db.session,
                     principal=principal,

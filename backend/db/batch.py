@@ -31,7 +31,7 @@ from sqlalchemy.types import TypeDecorator
 
 from backend.db import reference
 from backend.db.base import dialect_insert
-from backend.db.engine import execute_on_driver
+from backend.db.engine import execute_on_driver, open_transaction
 
 
 class Rows(NamedTuple):
@@ -94,6 +94,7 @@ def insert_new(session: Session, beside: Sequence[Rows] = ()) -> None:
         for derive in _DERIVE:
             derive(new)
     except NeedsFlush:
+        open_transaction(session)  # several statements: atomic only in a transaction
         session.flush()
         for rows in beside:
             insert_rows(session, rows)

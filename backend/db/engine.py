@@ -1,7 +1,8 @@
 """Per-connection settings.
 
 SQLite needs foreign keys, WAL and a busy timeout to share a file. PostgreSQL connections are
-checked before each use without a round trip (`_watch_liveness`).
+checked before each use without a round trip (`_watch_liveness`), and intake opens a database
+transaction only for a write of more than one statement (`begin_lazily`).
 """
 
 from __future__ import annotations
@@ -10,12 +11,16 @@ import select
 import time
 from typing import Any
 
+from psycopg.pq import TransactionStatus
 from sqlalchemy import Connection, Engine, event, exc
+from sqlalchemy.orm import Session
 
 # a connection idle longer than this is pinged before use: a firewall or proxy may have dropped
 # it without a word, which only a round trip finds out
 IDLE_PING_SECONDS = 30.0
 _IDLE_SINCE = "idle_since"
+# session.info: the session transaction whose reads run outside a database transaction
+_LAZY = "lazy_begin"
 
 
 def configure_engine(engine: Engine) -> None:
@@ -84,3 +89,41 @@ def execute_on_driver(
         raise exc.DBAPIError.instance(
             text, params, error, connection.dialect.loaded_dbapi.Error, dialect=connection.dialect
         ) from error
+
+
+def begin_lazily(session: Session) -> None:
+    """Run this session transaction's reads outside a database transaction (PostgreSQL).
+
+    Intake reads (the id and the reference stamp, the reference data on a cold cache) and then
+    writes everything in one statement, which PostgreSQL makes atomic on its own: the BEGIN
+    and the COMMIT were two of its four round trips to the database (issue 5). Reads in
+    READ COMMITTED see what each statement's snapshot sees either way. A write of more than
+    one statement still gets a transaction: a flush, or `open_transaction` by the writer,
+    sends BEGIN first, and the commit or rollback then ends it as usual.
+
+    Only for a session that has not started yet, and only where the caller writes nothing
+    that must be atomic with the one statement (intake with an Idempotency-Key does).
+    """
+    if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
+        return
+    session.connection(execution_options={"isolation_level": "AUTOCOMMIT"})
+    session.info[_LAZY] = session.get_transaction()
+
+
+def open_transaction(session: Session) -> None:
+    """BEGIN now, if this session's reads ran outside a transaction and none is open yet."""
+    lazy = session.info.get(_LAZY)
+    if lazy is None:
+        return
+    if lazy is not session.get_transaction():
+        del session.info[_LAZY]  # the lazy transaction ended: this one began as usual
+        return
+    driver = session.connection().connection.driver_connection
+    assert driver is not None
+    if driver.info.transaction_status == TransactionStatus.IDLE:
+        driver.execute("BEGIN")
+
+
+@event.listens_for(Session, "before_flush")
+def _flush_in_a_transaction(session: Session, _context: Any, _instances: Any) -> None:
+    open_transaction(session)

@@ -17,6 +17,7 @@ from backend.complaints import service
 from backend.complaints.models import Complaint, ComplaintEvent
 from backend.complaints.schemas import ComplaintCreateSchema
 from backend.db import batch
+from backend.db.engine import begin_lazily
 from backend.extensions import db
 from backend.notifications import service as outbox
 from backend.notifications.models import OutboxMessage
@@ -110,6 +111,35 @@ def test_columns_not_written_read_as_none_without_a_query(app, session):
     session.expire_all()
     stored = session.get(Complaint, complaint.id)
     assert stored.address is None and stored.pin_failures == 0
+
+
+def _receipts_like(session, pattern):
+    return session.scalars(
+        select(OutboxMessage.dedupe_key).where(OutboxMessage.dedupe_key.like(pattern))
+    ).all()
+
+
+def _receipt(key):
+    row = {"dedupe_key": key, "recipient": "x@contoh.id", "audience": "citizen"}
+    return OutboxMessage(**outbox.rows([{**row, "subject": "s", "body": "b"}])[0])
+
+
+def test_reads_outside_a_transaction_still_write_several_statements_atomically(session):
+    begin_lazily(session)
+    session.add(_receipt("lazy:1"))
+    session.flush()  # the first write opens the transaction
+    session.add(_receipt("lazy:2"))
+    session.flush()
+    session.rollback()
+    assert _receipts_like(session, "lazy:%") == []
+
+
+def test_after_an_intake_the_connection_is_transactional_again(app, client, session):
+    file_complaint(client)  # intake without a transaction around its one statement
+    session.add(_receipt("after-intake:1"))
+    session.flush()
+    session.rollback()
+    assert _receipts_like(session, "after-intake:%") == []
 
 
 def test_a_rollback_after_the_write_leaves_nothing_behind(session):
