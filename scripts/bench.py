@@ -7,10 +7,11 @@
 The database (default $ADUAN_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/
 aduan_bench) is topped up to --complaints with scripts/seed_bulk.py first. Then:
 
-- intake: scripts/loadgen.py posts complaints to Aduan (createComplaint) and to the bare
-  Flask + SQLAlchemy endpoint of scripts/bench_bare_app.py, both under the same gunicorn settings,
-  with the same concurrency, in turns (--intake-rounds, ABBA order); the ratio is the median of
-  the rounds' ratios; the rows filed are deleted afterwards;
+- intake: scripts/loadgen.py posts complaints to Aduan (createComplaint), to Aduan with an
+  Idempotency-Key of its own on each (as the front end files) and to the bare Flask +
+  SQLAlchemy endpoint of scripts/bench_bare_app.py, both servers under the same gunicorn
+  settings, with the same concurrency, in turns (--intake-rounds, ABBA order); the ratio is the
+  median of the rounds' ratios; the rows filed are deleted afterwards;
 - read paths: trackComplaint, a staff queue (agency + open statuses, sort=deadline), the overdue
   filter, text search, listBreaches and getBreachSummary, as HTTP requests with bearer tokens of
   the demo accounts, one at a time;
@@ -38,7 +39,8 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator
+import uuid
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -334,6 +336,18 @@ def intake_body(i: int) -> dict[str, Any]:
     }
 
 
+def with_idempotency_key(
+    make: Callable[[int], loadgen.Request],
+) -> Callable[[int], loadgen.Request]:
+    """The same requests, each with a key of its own (a new complaint, not a replay)."""
+
+    def keyed(i: int) -> loadgen.Request:
+        method, path, headers, body = make(i)
+        return method, path, {**headers, "Idempotency-Key": uuid.uuid4().hex}, body
+
+    return keyed
+
+
 def bench_intake(
     url: str, args: argparse.Namespace, table: Table, rss: dict[str, list[float]]
 ) -> None:
@@ -349,16 +363,24 @@ def bench_intake(
     )
     rounds = max(1, args.intake_rounds)
     per_round = max(1, args.intake_requests // rounds)
-    runs: dict[str, list[loadgen.Result]] = {name: [] for name, _app, _path in servers}
+    plain, keyed, bare = (
+        "Aduan createComplaint",
+        "Aduan createComplaint with Idempotency-Key",
+        "bare Flask + SQLAlchemy insert",
+    )
+    runs: dict[str, list[loadgen.Result]] = {plain: [], keyed: [], bare: []}
     # both servers up at once, loaded in turns (ABBA...): a shared machine's drift during the
-    # run falls on both alike, and each round's ratio compares two neighbouring runs
+    # run falls on all alike, and each round's ratio compares neighbouring runs
     with (
         gunicorn(servers[0][1], url, args.workers, args.threads) as (aduan_base, aduan_master),
         gunicorn(servers[1][1], url, args.workers, args.threads) as (bare_base, _bare_master),
     ):
+        post = loadgen.json_post(servers[0][2], intake_body)
         targets = [
-            (name, base, loadgen.json_post(path, intake_body))
-            for (name, _app, path), base in zip(servers, (aduan_base, bare_base), strict=True)
+            (plain, aduan_base, post),
+            # as the front end files: every complaint with its own key, kept for a retry
+            (keyed, aduan_base, with_idempotency_key(post)),
+            (bare, bare_base, loadgen.json_post(servers[1][2], intake_body)),
         ]
         # warm every worker (first-use caches: the calendar, reference data, compiled SQL):
         # each load run opens new connections, which the workers take as they come
@@ -382,18 +404,23 @@ def bench_intake(
             merged,
             f"{merged.rate:.0f} complaints/s, {concurrency} concurrent clients",
         )
-    aduan, bare = runs.values()
-    ratios = sorted(a.rate / b.rate for a, b in zip(aduan, bare, strict=True) if b.rate)
-    ratio = statistics.median(ratios) if ratios else float("nan")
-    table.add(
-        "intake ratio Aduan / bare",
-        "",
-        "",
-        f"{ratio:.2f} (target ≥ 0.50): median of {len(ratios)} rounds of {per_round} requests "
-        f"each, lowest {ratios[0]:.2f}, highest {ratios[-1]:.2f}"
-        if ratios
-        else "n/a",
-    )
+    for name, label, target in (
+        (plain, "intake ratio Aduan / bare", " (target ≥ 0.50)"),
+        (keyed, "intake ratio Aduan with Idempotency-Key / bare", ""),
+    ):
+        ratios = sorted(
+            a.rate / b.rate for a, b in zip(runs[name], runs[bare], strict=True) if b.rate
+        )
+        ratio = statistics.median(ratios) if ratios else float("nan")
+        table.add(
+            label,
+            "",
+            "",
+            f"{ratio:.2f}{target}: median of {len(ratios)} rounds of {per_round} requests "
+            f"each, lowest {ratios[0]:.2f}, highest {ratios[-1]:.2f}"
+            if ratios
+            else "n/a",
+        )
     cleanup_intake(url, before, outbox_before)
 
 

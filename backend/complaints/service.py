@@ -7,6 +7,7 @@ import hmac
 import json
 import re
 import secrets
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
@@ -118,7 +119,10 @@ def remember_idempotent(
     complaint: Complaint,
     response: dict[str, Any],
 ) -> None:
-    """Keep the first result for replay (purged after a day, as it holds the PIN)."""
+    """Keep the first result for replay (purged after a day, as it holds the PIN).
+
+    Added to the session: intake's write takes it with the complaint (`before_write`).
+    """
     session.add(
         IdempotencyRecord(
             scope=scope,
@@ -128,7 +132,6 @@ def remember_idempotent(
             response=response,
         )
     )
-    session.flush()
 
 
 def create_complaint(
@@ -139,8 +142,13 @@ def create_complaint(
     now: datetime,
     pin_key: str,
     late_filing_days: int = 30,
+    before_write: Callable[[Receipt], None] | None = None,
 ) -> Receipt:
-    """Take in a complaint (Pasal 42(3)), route it, start the response clock, queue the receipt."""
+    """Take in a complaint (Pasal 42(3)), route it, start the response clock, queue the receipt.
+
+    `before_write` gets the receipt before the complaint is written: what it adds to the
+    session (the record kept for an Idempotency-Key's replay) is written with it.
+    """
     data = dict(data)
     channel = data.get("channel") or (Channel.API if principal.is_client else Channel.WEB)
     received_at = data.get("received_at") or now
@@ -278,16 +286,19 @@ def create_complaint(
                 "data": {"complaint_id": complaint.id, "event": "receipt"},
             }
         )
-    # PostgreSQL: the complaint, identity, event, clock, tallies and receipt in one statement
-    batch.insert_new(
-        session, beside=[batch.Rows(OutboxMessage.__table__, outbox.rows(receipts), True)]
-    )
-    return Receipt(
+    receipt = Receipt(
         complaint=complaint,
         pin=pin,
         category_code=category.code,
         agency_code=agency.code if agency else None,
     )
+    if before_write is not None:
+        before_write(receipt)
+    # PostgreSQL: the complaint, identity, event, clock, tallies and receipt in one statement
+    batch.insert_new(
+        session, beside=[batch.Rows(OutboxMessage.__table__, outbox.rows(receipts), True)]
+    )
+    return receipt
 
 
 def _filed_late(*, session: Session, service_date: date, received_day: date, days: int) -> bool:

@@ -182,38 +182,44 @@ class Complaints(MethodView):
         key = headers.get("idempotency_key")
         scope = _scope(principal)
         fingerprint = service.request_fingerprint(data) if key else ""
+        # one statement writes it all, the receipt kept for replay included: atomic on its own,
+        # so the reads before it need no transaction (`begin_lazily`)
+        begin_lazily(db.session)
         if key:
             record = service.find_idempotent(
                 session=db.session, scope=scope, key=key, fingerprint=fingerprint
             )
             if record is not None:
                 return _replay(record.response)
+        answer: dict[str, Any] = {}
+
+        def answer_and_keep(receipt: service.Receipt) -> None:
+            """The receipt's body, made before the write, and kept for replay with it."""
+            answer["body"] = _receipt_body(receipt, principal)
+            if key:
+                service.remember_idempotent(
+                    session=db.session,
+                    scope=scope,
+                    key=key,
+                    fingerprint=fingerprint,
+                    complaint=receipt.complaint,
+                    response=answer["body"],
+                )
+
         for attempt in (1, 2):
             try:
-                if not key:
-                    # one statement writes it all, atomic without a transaction around it;
-                    # with a key, the receipt kept for replay must be written with it
-                    begin_lazily(db.session)
-                receipt = service.create_complaint(
+                begin_lazily(db.session)  # again after a rollback
+                service.create_complaint(
                     session=db.session,
                     principal=principal,
                     data=data,
                     now=now_utc(),
                     pin_key=_pin_key(),
                     late_filing_days=current_app.config["LATE_FILING_DAYS"],
+                    before_write=answer_and_keep,
                 )
-                body = _receipt_body(receipt, principal)
-                if key:
-                    service.remember_idempotent(
-                        session=db.session,
-                        scope=scope,
-                        key=key,
-                        fingerprint=fingerprint,
-                        complaint=receipt.complaint,
-                        response=body,
-                    )
                 _commit_unexpired(db.session)
-                return jsonify(body), 201
+                return jsonify(answer["body"]), 201
             except IntegrityError:
                 # the same key raced us (the first one's receipt is the answer), or two random
                 # tracking codes clashed (file again with a new code, once)

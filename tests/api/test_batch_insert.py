@@ -68,6 +68,24 @@ def test_intake_on_postgresql_is_the_id_then_one_statement(app, client):
         assert f"INSERT INTO {table} " in writes[0]
 
 
+def test_the_record_kept_for_a_retry_goes_in_the_same_statement(app, client):
+    file_complaint(client)
+    payload = complaint_payload(title="Dengan kunci")
+    headers = {"Idempotency-Key": "one-statement-1"}
+    with statements(app) as seen:
+        first = client.post("/api/v1/complaints", json=payload, headers=headers)
+    assert first.status_code == 201
+    replay = client.post("/api/v1/complaints", json=payload, headers=headers)
+    assert replay.headers.get("Idempotent-Replayed") == "true"
+    assert replay.get_json() == first.get_json()
+    with app.app_context():
+        if db.engine.dialect.name != "postgresql":
+            return
+    writes = [s for s in seen if not s.lstrip().upper().startswith("SELECT")]
+    assert len(writes) == 1, writes
+    assert "INSERT INTO idempotency_records " in writes[0]
+
+
 def test_objects_written_together_are_persistent_with_their_keys(session):
     _take_in(session)  # the reference cache is filled (a cold cache may flush on its own)
     session.commit()

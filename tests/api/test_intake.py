@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+import threading
 from datetime import UTC, date, datetime, timedelta
 
 import pytest
@@ -335,6 +336,32 @@ def test_idempotency_key_replays_the_first_receipt(client, app):
     with app.app_context():
         events = db.session.scalar(select(func.count()).select_from(ComplaintEvent))
     assert events == 1
+
+
+@pytest.mark.postgres
+def test_one_key_sent_at_once_from_many_connections_files_one_complaint(app, client, backend):
+    client.post(URL, json=complaint_payload())  # the reference cache is filled
+    payload = complaint_payload(title="Dikirim berkali-kali sekaligus")
+    headers = {"Idempotency-Key": "race-1"}
+    before = count_complaints(app)
+    start = threading.Barrier(6)
+    answers: list[tuple[int, dict]] = []
+
+    def post() -> None:
+        own = app.test_client()
+        start.wait()
+        response = own.post(URL, json=payload, headers=headers)
+        answers.append((response.status_code, response.get_json()))
+
+    threads = [threading.Thread(target=post) for _ in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    assert [status for status, _ in answers] == [201] * 6
+    # every caller holds the same receipt, PIN included, of the one complaint filed
+    assert len({(body["tracking_code"], body["pin"]) for _, body in answers}) == 1
+    assert count_complaints(app) == before + 1
 
 
 def test_idempotency_key_with_another_body_is_refused(client, app):
