@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Select, func, or_, select, update
+from sqlalchemy import Select, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
@@ -35,6 +35,7 @@ from backend.complaints.models import (
 )
 from backend.complaints.timeline import GENESIS, actor_of, append_event
 from backend.db import Page, batch, now_utc, paginate
+from backend.db.engine import fetch_one
 from backend.db.reference import reserve_id
 from backend.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from backend.notifications import service as outbox
@@ -96,18 +97,26 @@ def request_fingerprint(data: dict[str, Any]) -> str:
     ).hexdigest()
 
 
+_KEPT = IdempotencyRecord.__table__
+_FIND_KEPT = select(_KEPT.c.request_hash, _KEPT.c.response).where(
+    _KEPT.c.scope == bindparam("scope"), _KEPT.c.key == bindparam("key")
+)
+
+
 def find_idempotent(
     *, session: Session, scope: str, key: str, fingerprint: str
-) -> IdempotencyRecord | None:
-    """The first result of a retried request, or None; a reused key with a new body is refused."""
-    record = session.scalar(
-        select(IdempotencyRecord).where(
-            IdempotencyRecord.scope == scope, IdempotencyRecord.key == key
-        )
-    )
-    if record is not None and record.request_hash != fingerprint:
+) -> dict[str, Any] | None:
+    """The answer kept for a retried request, or None; a reused key with a new body is refused.
+
+    Read on the driver (`fetch_one`): the front end sends a key with every complaint.
+    """
+    row = fetch_one(session.connection(), _FIND_KEPT, {"scope": scope, "key": key})
+    if row is None:
+        return None
+    request_hash, response = row
+    if request_hash != fingerprint:
         raise ValidationFailed("idempotency_mismatch")
-    return record
+    return response  # type: ignore[no-any-return]
 
 
 def remember_idempotent(

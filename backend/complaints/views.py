@@ -186,11 +186,11 @@ class Complaints(MethodView):
         # so the reads before it need no transaction (`begin_lazily`)
         begin_lazily(db.session)
         if key:
-            record = service.find_idempotent(
+            kept = service.find_idempotent(
                 session=db.session, scope=scope, key=key, fingerprint=fingerprint
             )
-            if record is not None:
-                return _replay(record.response)
+            if kept is not None:
+                return _replay(kept)
         answer: dict[str, Any] = {}
 
         def answer_and_keep(receipt: service.Receipt) -> None:
@@ -224,11 +224,11 @@ class Complaints(MethodView):
                 # the same key raced us (the first one's receipt is the answer), or two random
                 # tracking codes clashed (file again with a new code, once)
                 db.session.rollback()
-                record = key and service.find_idempotent(
+                kept = key and service.find_idempotent(
                     session=db.session, scope=scope, key=key, fingerprint=fingerprint
                 )
-                if record:
-                    return _replay(record.response)
+                if kept:
+                    return _replay(kept)
                 if attempt == 2:
                     raise
         raise AssertionError("unreachable")

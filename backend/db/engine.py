@@ -91,6 +91,27 @@ def execute_on_driver(
         ) from error
 
 
+_COMPILED: dict[tuple[Any, str], tuple[str, dict[str, Any]]] = {}
+
+
+def fetch_one(connection: Connection, statement: Any, params: dict[str, Any] | None = None) -> Any:
+    """The first row of a Core `statement` as a tuple, or None.
+
+    On PostgreSQL on the driver's connection (`execute_on_driver`), the statement compiled once
+    per process: for the reads intake makes on every complaint. Elsewhere through SQLAlchemy.
+    """
+    if connection.dialect.name != "postgresql":
+        row = connection.execute(statement, params or {}).first()
+        return None if row is None else tuple(row)
+    key = (statement, connection.dialect.name)
+    compiled = _COMPILED.get(key)
+    if compiled is None:
+        done = statement.compile(dialect=connection.dialect)
+        compiled = _COMPILED[key] = (str(done), dict(done.params))
+    text, defaults = compiled
+    return execute_on_driver(connection, text, {**defaults, **(params or {})})
+
+
 def begin_lazily(session: Session) -> None:
     """Run this session transaction's reads outside a database transaction (PostgreSQL).
 

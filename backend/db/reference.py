@@ -27,7 +27,7 @@ from sqlalchemy import Integer, String, event, func, literal, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.db.base import Base, dialect_insert, now_utc
-from backend.db.engine import execute_on_driver
+from backend.db.engine import fetch_one
 
 T = TypeVar("T")
 
@@ -87,7 +87,7 @@ def current_token(session: Session) -> str | None:
     return token
 
 
-_RESERVE: dict[Any, str] = {}
+_RESERVE: dict[Any, Any] = {}
 
 
 def reserve_id(session: Session, model: Any) -> int | None:
@@ -100,20 +100,17 @@ def reserve_id(session: Session, model: Any) -> int | None:
     connection = session.connection()
     if connection.dialect.name != "postgresql":
         return None
-    text = _RESERVE.get(model)
-    if text is None:  # built once: intake runs it for every complaint
+    statement = _RESERVE.get(model)
+    if statement is None:  # built once: intake runs it for every complaint
         table = model.__table__
         column = table.primary_key.columns.values()[0].name
-        statement = select(
+        statement = _RESERVE[model] = select(
             func.nextval(
                 func.pg_get_serial_sequence(literal(table.name, String), literal(column, String))
             ),
             _TOKEN.scalar_subquery(),
         )
-        text = _RESERVE[model] = str(
-            statement.compile(dialect=connection.dialect, compile_kwargs={"literal_binds": True})
-        )
-    new_id, token = execute_on_driver(connection, text)
+    new_id, token = fetch_one(connection, statement)
     _remember(session, token)
     return int(new_id)
 
