@@ -74,7 +74,7 @@ def _watch_liveness(engine: Engine) -> None:
 def execute_on_driver(
     connection: Connection, text: str, params: dict[str, Any] | None = None
 ) -> Any:
-    """Run `text` on the driver's own connection, in `connection`'s transaction; its one row.
+    """Run `text` on the driver's own connection, in `connection`'s transaction if any; its one row.
 
     For the statements intake runs on every complaint: SQLAlchemy's execution context and
     result metadata cost as much as the driver's own work on them (issue 5). A driver error
@@ -91,7 +91,8 @@ def execute_on_driver(
         ) from error
 
 
-_COMPILED: dict[tuple[Any, str], tuple[str, dict[str, Any]]] = {}
+# PostgreSQL text and default parameters of each statement `fetch_one` ran
+_COMPILED: dict[Any, tuple[str, dict[str, Any]]] = {}
 
 
 def fetch_one(connection: Connection, statement: Any, params: dict[str, Any] | None = None) -> Any:
@@ -103,11 +104,10 @@ def fetch_one(connection: Connection, statement: Any, params: dict[str, Any] | N
     if connection.dialect.name != "postgresql":
         row = connection.execute(statement, params or {}).first()
         return None if row is None else tuple(row)
-    key = (statement, connection.dialect.name)
-    compiled = _COMPILED.get(key)
+    compiled = _COMPILED.get(statement)
     if compiled is None:
         done = statement.compile(dialect=connection.dialect)
-        compiled = _COMPILED[key] = (str(done), dict(done.params))
+        compiled = _COMPILED[statement] = (str(done), dict(done.params))
     text, defaults = compiled
     return execute_on_driver(connection, text, {**defaults, **(params or {})})
 
@@ -122,8 +122,8 @@ def begin_lazily(session: Session) -> None:
     one statement still gets a transaction: a flush, or `open_transaction` by the writer,
     sends BEGIN first, and the commit or rollback then ends it as usual.
 
-    Only for a session that has not started yet, and only where the caller writes nothing
-    that must be atomic with the one statement (intake with an Idempotency-Key does).
+    Only for a session that has not started yet, and only where whatever must be atomic
+    with the write goes in the same statement (intake's record for an Idempotency-Key does).
     """
     if session.in_transaction() or session.get_bind().dialect.name != "postgresql":
         return
