@@ -7,11 +7,12 @@ from typing import Any
 
 from flask import Flask
 
-from backend.api_base import JSONProvider, NoSessionInterface, register_error_handlers
 from backend.auth.access import init_jwt
 from backend.config import load_config
 from backend.db.engine import configure_engine
 from backend.extensions import alembic, api, db, jwt, limiter
+from backend.web.problems import register_error_handlers
+from backend.web.serialization import JSONProvider, NoSessionInterface
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:

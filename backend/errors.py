@@ -1,6 +1,6 @@
 """Domain exceptions and their messages in Indonesian and English.
 
-Services raise these; `api_base` renders them as application/problem+json (RFC 9457). This
+Services raise these; `backend.web.problems` renders them as application/problem+json (RFC 9457). This
 module imports nothing from Flask so that services stay testable with a plain session.
 """
 

@@ -8,8 +8,8 @@ from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
 from flask_sqlalchemy_lite import SQLAlchemy
 
-from backend.api_base import Api
 from backend.db import Base
+from backend.web.spec import Api
 
 db = SQLAlchemy()
 alembic = Alembic(run_mkdir=False, metadatas=Base.metadata)

@@ -7,9 +7,9 @@ from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
-from backend.api_base import Blueprint
 from backend.errors import DomainError
 from backend.extensions import db
+from backend.web.spec import Blueprint
 
 blp = Blueprint("health", __name__, url_prefix="/", description="Probes")
 

@@ -21,11 +21,12 @@ from backend.agencies.schemas import (
     StaffQuerySchema,
     StaffUpdateSchema,
 )
-from backend.api_base import Blueprint, PageArgsSchema, page_body, page_schema
 from backend.auth.access import authenticated, current_principal
 from backend.auth.models import Role, User
 from backend.auth.schemas import UserSchema
 from backend.extensions import db
+from backend.web.pagination import PageArgsSchema, page_body, page_schema
+from backend.web.spec import Blueprint
 
 blp = Blueprint("agencies", __name__, url_prefix="/api/v1", description="Instansi dan kategori")
 

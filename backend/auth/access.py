@@ -11,11 +11,11 @@ from flask import Response, current_app, g, request
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_smorest.utils import deepupdate
 
-from backend.api_base import problem_response
 from backend.auth.principal import PUBLIC, Principal
 from backend.auth.service import token_in_force
 from backend.errors import Forbidden
 from backend.extensions import db
+from backend.web.problems import problem_response
 
 SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
 # API clients may also send the refresh token as `refresh_token` in the JSON body

@@ -20,7 +20,6 @@ from flask_jwt_extended import (
 )
 from jwt import PyJWTError
 
-from backend.api_base import Blueprint, PageArgsSchema, page_body, page_schema
 from backend.auth import service
 from backend.auth.access import authenticated, current_principal
 from backend.auth.models import ApiClient, Role, User
@@ -38,6 +37,8 @@ from backend.auth.schemas import (
 )
 from backend.errors import Unauthorized
 from backend.extensions import db, limiter
+from backend.web.pagination import PageArgsSchema, page_body, page_schema
+from backend.web.spec import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Akun dan token")
 clients_blp = Blueprint(

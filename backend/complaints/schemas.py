@@ -5,7 +5,6 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.api_fields import LocalDateTime
 from backend.complaints.lifecycle import ACTIONS, RESOLUTION_CODES
 from backend.complaints.models import (
     Channel,
@@ -17,6 +16,7 @@ from backend.complaints.models import (
     Visibility,
 )
 from backend.sla.schemas import ClockBaseSchema
+from backend.web.fields import LocalDateTime
 
 Text = validate.Length(max=10_000)
 Short = validate.Length(max=300)

@@ -17,7 +17,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.agencies import service as agencies
-from backend.api_fields import WIB
 from backend.auth.models import Role, Scope, User
 from backend.auth.principal import Principal
 from backend.complaints import next_due  # noqa: F401  (keeps complaints.next_due_at in step)
@@ -43,6 +42,7 @@ from backend.notifications.models import OutboxMessage, OutboxStatus
 from backend.sla import service as sla
 from backend.sla.calendar import CalendarHorizonError
 from backend.sla.models import ClockKind
+from backend.web.fields import WIB
 
 # Crockford base32 without look-alikes: codes are read out over the phone at walk-in desks
 CODE_ALPHABET = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"

@@ -12,7 +12,6 @@ from sqlalchemy.orm import Session
 from sqlalchemy.orm.exc import StaleDataError
 
 from backend.agencies.service import codes_by_id
-from backend.api_base import Blueprint, PageArgsSchema, Presented, page_body, page_schema
 from backend.auth.access import authenticated, current_principal
 from backend.auth.models import Role, Scope
 from backend.auth.principal import PUBLIC, Principal
@@ -46,6 +45,9 @@ from backend.db.engine import begin_lazily
 from backend.errors import Conflict, DomainError, PreconditionFailed, PreconditionRequired
 from backend.extensions import db, limiter
 from backend.sla import service as sla
+from backend.web.pagination import PageArgsSchema, page_body, page_schema
+from backend.web.presenting import Presented
+from backend.web.spec import Blueprint
 
 blp = Blueprint("complaints", __name__, url_prefix="/api/v1", description="Pengaduan")
 tracking_blp = Blueprint(

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.api_fields import LocalDateTime
+from backend.web.fields import LocalDateTime
 
 STAFF_CLOCKS = ["response", "decision", "delivery"]
 # how near the histogram's quantiles are (backend.sla.tallies.quantile)

@@ -7,7 +7,6 @@ from typing import Any
 from flask.views import MethodView
 
 from backend.agencies import service as agencies
-from backend.api_base import Blueprint, PageArgsSchema, page_body, page_schema
 from backend.auth.access import authenticated, current_principal
 from backend.auth.models import Role, Scope
 from backend.complaints import service as complaints
@@ -22,6 +21,8 @@ from backend.reports.schemas import (
 )
 from backend.sla import service as sla
 from backend.sla.schemas import ComplaintSlaSchema
+from backend.web.pagination import PageArgsSchema, page_body, page_schema
+from backend.web.spec import Blueprint
 
 blp = Blueprint(
     "reports", __name__, url_prefix="/api/v1", description="Laporan pelanggaran tenggat"

@@ -5,8 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.api_fields import LocalDateTime
 from backend.sla.models import Unit
+from backend.web.fields import LocalDateTime
 
 UNITS = [unit.value for unit in Unit]
 OVERLAY_KINDS = ["closure", "regional_holiday", "working_day"]

@@ -7,7 +7,6 @@ from typing import Any
 from flask.views import MethodView
 
 from backend.agencies import service as agencies
-from backend.api_base import Blueprint
 from backend.auth.access import authenticated, current_principal
 from backend.auth.models import Role
 from backend.db import now_utc
@@ -25,6 +24,7 @@ from backend.sla.schemas import (
     RecalculatedSchema,
     RecalculateSchema,
 )
+from backend.web.spec import Blueprint
 
 blp = Blueprint("sla", __name__, url_prefix="/api/v1/sla", description="Tenggat dan kalender kerja")
 

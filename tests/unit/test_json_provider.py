@@ -11,7 +11,7 @@ from decimal import Decimal
 from flask import Flask
 from flask.json.provider import DefaultJSONProvider
 
-from backend.api_base import JSONProvider
+from backend.web.serialization import JSONProvider
 
 
 @dataclass

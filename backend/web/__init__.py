@@ -1,0 +1,1 @@
+"""The HTTP layer: flask-smorest subclasses, problem documents, pagination, presentation."""

@@ -1,0 +1,67 @@
+"""Problem documents (RFC 9457, application/problem+json) in the caller's language."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import marshmallow as ma
+from flask import Flask, Response, json, request
+
+from backend.errors import DomainError, message
+
+PROBLEM_MIMETYPE = "application/problem+json"
+
+
+def request_language() -> str:
+    """`id` (the default) or `en`, from Accept-Language."""
+    return request.accept_languages.best_match(["id", "en"], default="id") or "id"
+
+
+def problem_response(
+    status: int,
+    code: str,
+    /,
+    *,
+    errors: dict[str, Any] | None = None,
+    headers: dict[str, str] | None = None,
+    **params: Any,
+) -> Response:
+    """An RFC 9457 problem document in the caller's language."""
+    lang = request_language()
+    title, detail = message(code, lang, **params)
+    body: dict[str, Any] = {
+        "type": f"urn:aduan:problem:{code}",
+        "title": title,
+        "status": status,
+        "detail": detail,
+        "code": code,
+    }
+    if errors:
+        body["errors"] = errors
+    response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
+    response.headers["Content-Language"] = lang
+    response.headers["Vary"] = "Accept-Language"
+    for key, value in (headers or {}).items():
+        response.headers[key] = value
+    return response
+
+
+class ProblemSchema(ma.Schema):
+    """application/problem+json (RFC 9457)."""
+
+    type = ma.fields.String(required=True)
+    title = ma.fields.String(required=True)
+    status = ma.fields.Integer(required=True)
+    detail = ma.fields.String(required=True)
+    code = ma.fields.String(required=True)
+    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
+
+
+def register_error_handlers(app: Flask) -> None:
+    """Domain errors -> problems. (HTTP errors are handled by `Api.handle_http_exception`.)"""
+
+    @app.errorhandler(DomainError)
+    def _domain_error(error: DomainError) -> Response:
+        return problem_response(
+            error.status, error.code, errors=error.errors, headers=error.headers, **error.params
+        )
