@@ -12,7 +12,7 @@ from sqlalchemy.orm import Session
 from backend.agencies import service as agencies
 from backend.agencies.models import Agency, Category, Kecamatan, Kelurahan
 from backend.auth.models import Role, User
-from backend.sla import service as sla
+from backend.sla.calendars import ensure_calendar
 
 DATA = Path(__file__).parent / "data" / "cimahi.json"
 DEMO_PASSWORD = "aduan-demo-2026"
@@ -85,7 +85,7 @@ def load_demo(session: Session, *, password_hash: str | None = None) -> bool:
             password_hash=password_hash,
         )
     # Cimahi counts working days on the West Java calendar (WIB)
-    sla.ensure_calendar(session=session)
+    ensure_calendar(session=session)
     return True
 
 

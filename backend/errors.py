@@ -1,7 +1,7 @@
 """Domain exceptions and their messages in Indonesian and English.
 
-Services raise these; `backend.web.problems` renders them as application/problem+json (RFC 9457). This
-module imports nothing from Flask so that services stay testable with a plain session.
+Services raise these; `backend.web.problems` renders them as application/problem+json (RFC 9457).
+This module imports nothing from Flask so that services stay testable with a plain session.
 """
 
 from __future__ import annotations

@@ -22,8 +22,9 @@ from backend.db import now_utc
 from backend.extensions import db
 from backend.notifications import service as outbox
 from backend.sla import jobs as sla_jobs
-from backend.sla import service as sla
 from backend.sla import tallies
+from backend.sla.calendars import forget_calendars, get_calendar, list_calendars
+from backend.sla.clocks import recalculate_open_clocks
 
 log = logging.getLogger(__name__)
 # "aduan-scheduler" as a 64-bit number: the key of the PostgreSQL advisory lock
@@ -81,10 +82,10 @@ def refresh_holidays(now: datetime | None = None) -> list[str]:
     when a calendar's last year is this year: deadlines will soon run past its horizon.
     """
     now = now or now_utc()
-    sla.forget_calendars()
+    forget_calendars()
     warnings = []
-    for row in sla.list_calendars(session=db.session):
-        calendar = sla.get_calendar(session=db.session, code=row.code)
+    for row in list_calendars(session=db.session):
+        calendar = get_calendar(session=db.session, code=row.code)
         log.info("calendar %s v%s fingerprint %s", row.code, row.version, calendar.fingerprint())
         if row.last_year <= now.year:
             warnings.append(f"calendar {row.code} ends with {row.last_year}: extend it")
@@ -246,7 +247,7 @@ def deliver_command() -> None:
 @click.option("--policy", "policy_code", default=None)
 def recalculate_command(calendar_code: str | None, policy_code: str | None) -> None:
     """Recount open clocks after a calendar or policy change (finished clocks never change)."""
-    changed = sla.recalculate_open_clocks(
+    changed = recalculate_open_clocks(
         session=db.session, at=now_utc(), calendar_code=calendar_code, policy_code=policy_code
     )
     db.session.commit()

@@ -563,7 +563,7 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
     """One sweep with `open_clocks` running clocks, when 0 and 10,000 are due; then restore."""
     from backend.extensions import db
     from backend.sla import jobs
-    from backend.sla import service as sla
+    from backend.sla.calendars import get_calendar
 
     def sweep() -> tuple[float, Any]:
         with app.app_context():
@@ -608,7 +608,7 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
         timings = {}
         for due in SWEEP_DUE:
             with app.app_context():
-                calendar = sla.get_calendar(session=db.session)
+                calendar = get_calendar(session=db.session)
             yesterday = calendar.local_date(datetime.now(UTC)) - timedelta(days=1)
             with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
                 if due:

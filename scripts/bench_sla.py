@@ -26,7 +26,7 @@ sys.path.insert(0, str(ROOT))
 
 from sqlalchemy import text  # noqa: E402
 
-from backend.sla.calendar import WorkingCalendar  # noqa: E402
+from backend.sla.working_calendar import WorkingCalendar  # noqa: E402
 
 DUE_COUNTS = (0, 1_000, 10_000)
 
@@ -108,10 +108,10 @@ def _fill(app, open_clocks: int) -> tuple[int, int]:
 def _make_due(app, due: int) -> None:
     """Reset every clock to not due, then make the first `due` breach at yesterday's end."""
     from backend.extensions import db
-    from backend.sla import service as sla
+    from backend.sla.calendars import get_calendar
 
     with app.app_context():
-        calendar = sla.get_calendar(session=db.session)
+        calendar = get_calendar(session=db.session)
     yesterday = calendar.local_date(datetime.now(UTC)) - timedelta(days=1)
     yesterday_end = calendar.end_of_day(yesterday)
 

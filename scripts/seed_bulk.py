@@ -45,8 +45,10 @@ from backend.complaints.service import CODE_ALPHABET, pin_digest  # noqa: E402
 from backend.complaints.timeline import GENESIS, _digest, _hashed_fields  # noqa: E402
 from backend.demo import load_demo  # noqa: E402
 from backend.extensions import alembic, db  # noqa: E402
-from backend.sla import service as sla  # noqa: E402
 from backend.sla import tallies  # noqa: E402
+from backend.sla.calendars import DEFAULT_YEARS, get_calendar  # noqa: E402
+from backend.sla.ladder import step_time  # noqa: E402
+from backend.sla.policies import DEFAULT_RULES, policy_for, rule_of  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/aduan_bench"
 BENCH_SECRET_KEY = "aduan-bench-secret-key-not-for-production-0123456789"
@@ -258,9 +260,9 @@ class World:
         for category in self.categories:
             for kec in [None, *self.kecamatan]:
                 self.routes[(category, kec)] = sla_route(session, category, kec)
-        self.policies = {c: sla.policy_for(session=session, category_id=c) for c in self.categories}
+        self.policies = {c: policy_for(session=session, category_id=c) for c in self.categories}
         self.verifier = session.scalar(text("SELECT id FROM users WHERE role = 'verifier'"))
-        self.calendar = sla.get_calendar(session=session)
+        self.calendar = get_calendar(session=session)
         self._steps: dict[tuple[date, int], datetime | None] = {}
         self._ends: dict[date, datetime] = {}
         self._later: dict[tuple[date, int], tuple[datetime, date]] = {}
@@ -275,7 +277,7 @@ class World:
         """When a ladder step of a deadline fires (cached per due date and offset)."""
         key = (due_date, offset)
         if key not in self._steps:
-            at = sla.step_time(self.calendar, due_date, offset)
+            at = step_time(self.calendar, due_date, offset)
             self._steps[key] = at.astimezone(UTC) if at else None
         return self._steps[key]
 
@@ -321,10 +323,10 @@ class Generator:
         # parallel makers draw codes from disjoint lanes (by the first character), so that
         # the codes of every maker are unique together without asking one another
         self.lane, self.lanes = 0, 1
-        self.rules = {kind: sla.rule_of(None, kind) for kind in sla.DEFAULT_RULES}
+        self.rules = {kind: rule_of(None, kind) for kind in DEFAULT_RULES}
         self.clock_id = 0
         # three years back, but not before the demo calendar's first year (2024)
-        first_day = datetime(sla.DEFAULT_YEARS[0], 1, 2, tzinfo=UTC)
+        first_day = datetime(DEFAULT_YEARS[0], 1, 2, tzinfo=UTC)
         self.oldest_days = min(YEARS * 365, (now - first_day).total_seconds() / DAY)
 
     def code(self) -> str:
@@ -574,7 +576,7 @@ class Generator:
             }
             next_action = None
             if state == "running":
-                next_action = sla.next_action(
+                next_action = next_action(
                     SimpleNamespace(
                         state=state,
                         breached_at=breached,

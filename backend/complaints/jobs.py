@@ -14,7 +14,7 @@ from sqlalchemy.orm import Session
 
 from backend.complaints import lifecycle
 from backend.complaints.models import Complaint, Status
-from backend.sla import service as sla
+from backend.sla.clocks import running_clock
 from backend.sla.models import ClockKind, ClockState, SlaClock
 
 
@@ -43,7 +43,7 @@ def withdraw_expired(
         query = query.where(Complaint.id.in_(ids))
     withdrawn = []
     for complaint in session.scalars(query).unique().all():
-        if sla.running_clock(session=session, complaint_id=complaint.id, kind=ClockKind.COMPLETION):
+        if running_clock(session=session, complaint_id=complaint.id, kind=ClockKind.COMPLETION):
             continue  # a newer request for information is still running
         lifecycle.deem_withdrawn(session=session, complaint=complaint, at=now)
         withdrawn.append(complaint.id)

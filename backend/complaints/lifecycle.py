@@ -17,9 +17,20 @@ from backend.complaints.models import Complaint, ComplaintEvent, Status
 from backend.complaints.timeline import actor_of, append_event
 from backend.db import now_utc
 from backend.errors import Conflict, DomainError, Forbidden, ValidationFailed
-from backend.sla import service as sla
-from backend.sla.calendar import Deadline
+from backend.sla.calendars import calendar_code_of, compute_deadline
+from backend.sla.clocks import (
+    OPEN_STATES,
+    list_clocks,
+    move_clocks,
+    pause_clock,
+    resume_clock,
+    running_clock,
+    start_clock,
+    stop_all_clocks,
+    stop_clock,
+)
 from backend.sla.models import ClockKind, ClockState, SlaClock, Unit
+from backend.sla.working_calendar import Deadline
 
 COMPLAINANT = "complainant"  # the citizen owner, or whoever holds the code and PIN
 AGENCY = "agency"  # officer or agency head of the complaint's agency
@@ -220,9 +231,9 @@ def dispute_window(*, session: Session, complaint: Complaint) -> Deadline | None
     """
     if complaint.delivered_at is None:
         return None
-    code = sla.calendar_code_of(session=session, agency_id=complaint.agency_id)
+    code = calendar_code_of(session=session, agency_id=complaint.agency_id)
     readings = [
-        sla.compute_deadline(
+        compute_deadline(
             session=session, start=complaint.delivered_at, days=days, unit=unit, code=code
         )
         for days, unit in (
@@ -236,8 +247,8 @@ def dispute_window(*, session: Session, complaint: Complaint) -> Deadline | None
 def _open_clocks(session: Session, complaint: Complaint, kinds: tuple[str, ...]) -> list[SlaClock]:
     return [
         clock
-        for clock in sla.list_clocks(session=session, complaint_id=complaint.id)
-        if clock.kind in kinds and clock.state in sla.OPEN_STATES
+        for clock in list_clocks(session=session, complaint_id=complaint.id)
+        if clock.kind in kinds and clock.state in OPEN_STATES
     ]
 
 
@@ -357,14 +368,14 @@ def _apply(
     if action.target is not None:
         complaint.status = action.target
     for kind in action.stops:
-        clock = sla.stop_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
+        clock = stop_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
         if clock is not None:
             event_data.setdefault("clocks_stopped", []).append(kind)
     if action.stops_all:
-        stopped = sla.stop_all_clocks(session=session, complaint_id=complaint.id, at=at)
+        stopped = stop_all_clocks(session=session, complaint_id=complaint.id, at=at)
         event_data["clocks_stopped"] = [c.kind for c in stopped]
     for kind in action.pauses:
-        clock = sla.pause_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
+        clock = pause_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
         if clock is not None:
             # no deadline while held: `due_at` is null, the former one is kept for the record
             event_data.setdefault("clocks_paused", []).append(
@@ -378,9 +389,9 @@ def _apply(
                 }
             )
     for kind in action.resumes:
-        clock = sla.running_clock(session=session, complaint_id=complaint.id, kind=kind)
+        clock = running_clock(session=session, complaint_id=complaint.id, kind=kind)
         days_left = clock.remaining_days if clock is not None else None
-        clock = sla.resume_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
+        clock = resume_clock(session=session, complaint_id=complaint.id, kind=kind, at=at)
         if clock is not None:
             event_data.setdefault("clocks_resumed", []).append(
                 {
@@ -393,7 +404,7 @@ def _apply(
                 }
             )
     for kind in action.starts:
-        clock = sla.start_clock(
+        clock = start_clock(
             session=session,
             complaint_id=complaint.id,
             agency_id=complaint.agency_id,
@@ -501,4 +512,4 @@ def _effects(
 def _reroute(*, session: Session, complaint: Complaint, agency_code: str) -> None:
     agency = agencies.agency_by_code(session=session, code=agency_code)
     complaint.agency_id = agency.id
-    sla.move_clocks(session=session, complaint_id=complaint.id, agency_id=agency.id)
+    move_clocks(session=session, complaint_id=complaint.id, agency_id=agency.id)

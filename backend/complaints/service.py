@@ -39,9 +39,10 @@ from backend.db.reference import reserve_id
 from backend.errors import Forbidden, NotFound, TooManyAttempts, ValidationFailed
 from backend.notifications import service as outbox
 from backend.notifications.models import OutboxMessage, OutboxStatus
-from backend.sla import service as sla
-from backend.sla.calendar import CalendarHorizonError
+from backend.sla.calendars import get_calendar
+from backend.sla.clocks import start_clock
 from backend.sla.models import ClockKind
+from backend.sla.working_calendar import CalendarHorizonError
 from backend.web.fields import WIB
 
 # Crockford base32 without look-alikes: codes are read out over the phone at walk-in desks
@@ -269,7 +270,7 @@ def create_complaint(
         at=now,
         flush=False,
     )
-    sla.start_clock(
+    start_clock(
         session=session,
         complaint_id=complaint.id,
         agency_id=complaint.agency_id,
@@ -320,7 +321,7 @@ def _filed_late(*, session: Session, service_date: date, received_day: date, day
         return False
     start = datetime.combine(service_date, time(12), tzinfo=WIB)
     try:
-        deadline = sla.get_calendar(session=session).later_of(start, days)
+        deadline = get_calendar(session=session).later_of(start, days)
     except CalendarHorizonError:
         return True  # a service date before the calendar's first year is long past any reading
     return received_day > deadline.due_date

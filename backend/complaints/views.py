@@ -44,7 +44,7 @@ from backend.db import now_utc
 from backend.db.engine import begin_lazily
 from backend.errors import Conflict, DomainError, PreconditionFailed, PreconditionRequired
 from backend.extensions import db, limiter
-from backend.sla import service as sla
+from backend.sla.clocks import list_clocks
 from backend.web.pagination import PageArgsSchema, page_body, page_schema
 from backend.web.presenting import Presented
 from backend.web.spec import Blueprint
@@ -73,7 +73,7 @@ def _pin_key() -> str:
 
 
 def _clocks(complaint: Complaint) -> list[Any]:
-    return sla.list_clocks(session=db.session, complaint_id=complaint.id)
+    return list_clocks(session=db.session, complaint_id=complaint.id)
 
 
 def complaint_body(complaint: Complaint, principal: Principal) -> Presented:

@@ -18,9 +18,9 @@ from backend.complaints.models import Complaint
 from backend.db import Page, reference
 from backend.db.pagination import count_limit
 from backend.errors import Forbidden
-from backend.sla import service as sla
 from backend.sla import tallies
-from backend.sla.calendar import CalendarHorizonError
+from backend.sla.calendars import get_calendar
+from backend.sla.ladder import WarningWindow
 from backend.sla.models import (
     BUCKET_COLUMNS,
     Calendar,
@@ -30,6 +30,8 @@ from backend.sla.models import (
     SlaEscalation,
     SlaPolicy,
 )
+from backend.sla.policies import DEFAULT_RULES
+from backend.sla.working_calendar import CalendarHorizonError
 
 # UU 25/2009 Pasal 54: what missing each deadline costs the officer responsible
 CONSEQUENCES = {
@@ -45,7 +47,7 @@ READERS = (Role.SUPERVISOR, Role.VERIFIER, Role.ADMIN, Role.AGENCY_HEAD)
 # past-deadline clocks not yet swept read at once (more: the sweep is behind, all are read);
 # small, so that the LIMIT keeps PostgreSQL on a plain index scan
 UNSWEPT_PAGE = 100
-# what decides whether a running clock is at risk (`sla.WarningWindow.contains`)
+# what decides whether a running clock is at risk (`WarningWindow.contains`)
 AT_RISK_COLUMNS = (
     SlaClock.agency_id,
     SlaClock.kind,
@@ -214,7 +216,7 @@ def _compute_at_risk_horizon(session: Session, now: datetime) -> datetime | None
     later, no clock is at risk. The largest offset of any policy, on every calendar, gives a
     bound for all of them.
     """
-    ladders = [sla.DEFAULT_RULES[kind]["ladder"] for kind in STAFF_CLOCKS]
+    ladders = [DEFAULT_RULES[kind]["ladder"] for kind in STAFF_CLOCKS]
     for rules in session.scalars(select(SlaPolicy.rules)):
         ladders.extend((rules or {}).get(kind, {}).get("ladder", []) for kind in STAFF_CLOCKS)
     offsets = [-step["offset"] for ladder in ladders for step in ladder if step["offset"] < 0]
@@ -223,7 +225,7 @@ def _compute_at_risk_horizon(session: Session, now: datetime) -> datetime | None
     widest = max(offsets)
     horizon = now
     for code in session.scalars(select(Calendar.code)):
-        calendar = sla.get_calendar(session=session, code=code)
+        calendar = get_calendar(session=session, code=code)
         today = calendar.local_date(now)
         day = today
         try:
@@ -248,7 +250,7 @@ def breach_summary(
 
     A clock counts in the period when it started in it. Compliance = clocks finished on time /
     (finished on time + breached); still-running clocks within their deadline are not counted.
-    At risk = running, not yet overdue, inside the ladder's warning window (`sla.WarningWindow`).
+    At risk = running, not yet overdue, inside the ladder's warning window (`WarningWindow`).
     Durations are from start to stop of finished clocks (time to respond, to decide, ...).
 
     What does not move with `now` comes from the tallies (`backend.sla.tallies`: whole WIB days
@@ -292,7 +294,7 @@ def breach_summary(
     if len(found) == UNSWEPT_PAGE:
         found = connection.execute(past_due).all()
     unswept.update((agency, kind) for agency, kind in found)
-    warning = sla.WarningWindow(session=session, now=now)
+    warning = WarningWindow(session=session, now=now)
     horizon = _at_risk_horizon(session, now)
     # breached, and running again before a deadline moved later (ix_sla_clocks_breach_open)
     candidates = [

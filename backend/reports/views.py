@@ -19,7 +19,7 @@ from backend.reports.schemas import (
     SummaryQuerySchema,
     SummarySchema,
 )
-from backend.sla import service as sla
+from backend.sla.clocks import clock_status, list_clocks
 from backend.sla.schemas import ComplaintSlaSchema
 from backend.web.pagination import PageArgsSchema, page_body, page_schema
 from backend.web.spec import Blueprint
@@ -143,8 +143,8 @@ class ComplaintSla(MethodView):
         )
         now = now_utc()
         clocks = []
-        for clock in sla.list_clocks(session=db.session, complaint_id=complaint.id):
-            status = sla.clock_status(clock, now)
+        for clock in list_clocks(session=db.session, complaint_id=complaint.id):
+            status = clock_status(clock, now)
             status["consequence"] = service.consequence(clock.kind)
             clocks.append(status)
         return {

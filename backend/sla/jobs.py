@@ -15,7 +15,8 @@ from sqlalchemy.orm import Session
 from backend.agencies.models import Agency
 from backend.auth.models import Role, User
 from backend.notifications import service as outbox
-from backend.sla import service as sla
+from backend.sla.calendars import get_calendar, next_office_time
+from backend.sla.sweep import FiredStep, sweep_due
 
 STEP_LABELS = {
     "warning": "Peringatan: tenggat segera berakhir",
@@ -70,7 +71,7 @@ def recipients(*, session: Session, target: str, agency_id: int | None) -> list[
 def notify_escalations(
     *,
     session: Session,
-    fired: list[sla.FiredStep],
+    fired: list[FiredStep],
     now: datetime,
     cache: dict[tuple[str, int | None], list[str]] | None = None,
 ) -> int:
@@ -79,8 +80,8 @@ def notify_escalations(
     The breach itself stays recorded at the deadline; only the e-mail waits.
     """
     cache = {} if cache is None else cache
-    calendar = sla.get_calendar(session=session)
-    not_before = sla.next_office_time(calendar, now)
+    calendar = get_calendar(session=session)
+    not_before = next_office_time(calendar, now)
     messages = []
     for step in fired:
         key = (step.target, step.agency_id)
@@ -130,7 +131,7 @@ def run_sweep(
     report = SweepReport()
     cache: dict[tuple[str, int | None], list[str]] = {}
     while True:
-        batch = sla.sweep_due(session=session, now=now, limit=batch_size)
+        batch = sweep_due(session=session, now=now, limit=batch_size)
         report.notifications += notify_escalations(
             session=session, fired=batch.fired, now=now, cache=cache
         )

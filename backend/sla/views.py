@@ -11,8 +11,18 @@ from backend.auth.access import authenticated, current_principal
 from backend.auth.models import Role
 from backend.db import now_utc
 from backend.extensions import db
-from backend.sla import service
+from backend.sla.calendars import (
+    add_overlay,
+    compute_deadline,
+    create_calendar,
+    get_calendar,
+    list_calendars,
+    list_overlay,
+    remove_overlay,
+)
+from backend.sla.clocks import recalculate_open_clocks
 from backend.sla.models import Calendar, CalendarOverlay, SlaPolicy
+from backend.sla.policies import create_policy_version, list_policies
 from backend.sla.schemas import (
     CalendarCreateSchema,
     CalendarSchema,
@@ -45,8 +55,8 @@ class DeadlineQuery(MethodView):
         day N local time, answered in UTC. No login needed. Beyond the calendar's years: 422
         `calendar_horizon`.
         """
-        calendar = service.get_calendar(session=db.session, code=query["calendar"])
-        deadline = service.compute_deadline(
+        calendar = get_calendar(session=db.session, code=query["calendar"])
+        deadline = compute_deadline(
             session=db.session,
             start=query["start"],
             days=query["days"],
@@ -78,7 +88,7 @@ class Calendars(MethodView):
     @blp.response(200, CalendarSchema(many=True))
     def get(self) -> list[Calendar]:
         """List the working-day calendars with their zones, years and versions / Kalender."""
-        return service.list_calendars(session=db.session)
+        return list_calendars(session=db.session)
 
     @blp.doc(operationId="createCalendar")
     @authenticated(Role.ADMIN)
@@ -89,7 +99,7 @@ class Calendars(MethodView):
 
         Agencies whose calendar code names it count their clocks on it.
         """
-        row = service.create_calendar(session=db.session, **data)
+        row = create_calendar(session=db.session, **data)
         db.session.commit()
         return row
 
@@ -102,7 +112,7 @@ class Overlay(MethodView):
     @blp.response(200, OverlaySchema(many=True))
     def get(self, code: str) -> list[CalendarOverlay]:
         """List the admin's changes to the national calendar / Perubahan kalender."""
-        return service.list_overlay(session=db.session, code=code)
+        return list_overlay(session=db.session, code=code)
 
     @blp.doc(operationId="addCalendarOverlay")
     @authenticated(Role.ADMIN)
@@ -113,7 +123,7 @@ class Overlay(MethodView):
 
         The calendar's version rises; open clocks keep their deadlines until recalculated.
         """
-        entry = service.add_overlay(
+        entry = add_overlay(
             session=db.session,
             code=code,
             day=data["day"],
@@ -134,7 +144,7 @@ class OverlayItem(MethodView):
     @blp.response(204)
     def delete(self, code: str, overlay_id: int) -> None:
         """Remove an overlay entry (admin); the calendar's version rises."""
-        service.remove_overlay(session=db.session, code=code, overlay_id=overlay_id)
+        remove_overlay(session=db.session, code=code, overlay_id=overlay_id)
         db.session.commit()
 
 
@@ -147,7 +157,7 @@ class Policies(MethodView):
     @blp.response(200, PolicySchema(many=True))
     def get(self) -> list[SlaPolicy]:
         """List every version of every policy, newest first / Kebijakan SLA."""
-        return service.list_policies(session=db.session)
+        return list_policies(session=db.session)
 
     @blp.doc(operationId="createSlaPolicyVersion")
     @authenticated(Role.ADMIN)
@@ -161,7 +171,7 @@ class Policies(MethodView):
         category_id = None
         if data.get("category"):
             category_id = agencies.category_by_code(session=db.session, code=data["category"]).id
-        policy = service.create_policy_version(
+        policy = create_policy_version(
             session=db.session,
             code=data["code"],
             name=data["name"],
@@ -187,7 +197,7 @@ class Recalculations(MethodView):
         Stopped and expired clocks are never rewritten; each changed clock gets a new deadline
         version, so its escalation ladder starts again.
         """
-        changed = service.recalculate_open_clocks(
+        changed = recalculate_open_clocks(
             session=db.session,
             at=now_utc(),
             calendar_code=data.get("calendar"),

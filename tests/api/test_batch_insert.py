@@ -21,7 +21,7 @@ from backend.db.engine import begin_lazily
 from backend.extensions import db
 from backend.notifications import service as outbox
 from backend.notifications.models import OutboxMessage
-from backend.sla import service as sla
+from backend.sla.clocks import running_clock, start_clock, stop_clock
 from backend.sla.models import ClockKind, SlaClock, SlaClockTally
 from tests.api.test_reference_cache import statements
 from tests.factories import complaint_payload, file_complaint
@@ -98,7 +98,7 @@ def test_objects_written_together_are_persistent_with_their_keys(session):
     event = session.scalar(
         select(ComplaintEvent).where(ComplaintEvent.complaint_id == complaint.id)
     )
-    clock = sla.running_clock(session=session, complaint_id=complaint.id, kind=ClockKind.RESPONSE)
+    clock = running_clock(session=session, complaint_id=complaint.id, kind=ClockKind.RESPONSE)
     # the identity map holds the objects written, with the keys the database gave them
     assert clock is not None and clock.id is not None
     assert event is not None and event.hash == complaint.timeline_head
@@ -117,7 +117,7 @@ def test_columns_not_written_read_as_none_without_a_query(app, session):
     _take_in(session)
     session.commit()
     complaint = _take_in(session).complaint
-    clock = sla.running_clock(session=session, complaint_id=complaint.id, kind=ClockKind.RESPONSE)
+    clock = running_clock(session=session, complaint_id=complaint.id, kind=ClockKind.RESPONSE)
     with statements(app) as seen:
         # as after a flush: what the object did not hold went in as NULL, and reads as such
         assert complaint.address is None and complaint.decided_at is None
@@ -203,12 +203,12 @@ def test_a_clock_added_to_a_complaint_in_the_database_falls_back_to_a_flush(sess
     receipt = _take_in(session)
     session.commit()
     complaint = receipt.complaint
-    sla.stop_clock(session=session, complaint_id=complaint.id, kind=ClockKind.RESPONSE, at=NOW)
+    stop_clock(session=session, complaint_id=complaint.id, kind=ClockKind.RESPONSE, at=NOW)
     session.flush()
     session.expire_all()
     assert session.get(Complaint, complaint.id).next_due_at is None
     # a new clock of a complaint already written: its next_due_at needs the flush's UPDATE
-    sla.start_clock(
+    start_clock(
         session=session, complaint_id=complaint.id, agency_id=complaint.agency_id,
         category_id=complaint.category_id, kind=ClockKind.DECISION, at=NOW, flush=False,
     )  # fmt: skip

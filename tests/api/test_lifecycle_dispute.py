@@ -9,7 +9,7 @@ from types import SimpleNamespace
 from backend.complaints import lifecycle
 from backend.complaints.models import Complaint
 from backend.extensions import db
-from backend.sla import service as sla
+from backend.sla.calendars import compute_deadline
 from tests.api.test_lifecycle import act, events, get, ok, problem
 from tests.factories import file_complaint
 
@@ -98,10 +98,10 @@ def test_the_window_is_14_days_and_never_less_than_10_working_days(app):
             delivered_at=datetime.fromisoformat("2026-03-16T10:00+07:00"), agency_id=None
         )
         window = lifecycle.dispute_window(session=db.session, complaint=lebaran)
-        by_calendar = sla.compute_deadline(
+        by_calendar = compute_deadline(
             session=db.session, start=lebaran.delivered_at, days=14, unit="calendar_day"
         )
-        by_working = sla.compute_deadline(
+        by_working = compute_deadline(
             session=db.session, start=lebaran.delivered_at, days=10, unit="working_day"
         )
         assert by_calendar.due_date.isoformat() == "2026-03-30"

@@ -11,7 +11,7 @@ from sqlalchemy import select
 from backend.complaints.models import Complaint
 from backend.extensions import db
 from backend.scheduler import sweep_once
-from backend.sla import service as sla
+from backend.sla.calendars import get_calendar
 from backend.sla.models import SlaEscalation
 from tests.api.test_lifecycle import act, clock, events, get, ok, problem
 from tests.factories import file_complaint
@@ -34,7 +34,7 @@ def _instant(text):
 
 def _local_today(app):
     with app.app_context():
-        return sla.get_calendar(session=db.session).local_date(now())
+        return get_calendar(session=db.session).local_date(now())
 
 
 def test_postpone_holds_the_response_clock_and_resume_counts_the_days_left(

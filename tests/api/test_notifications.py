@@ -18,7 +18,7 @@ from backend.extensions import db
 from backend.notifications import service as outbox
 from backend.notifications.models import OutboxMessage
 from backend.scheduler import deliver_once, sweep_once
-from backend.sla import service as sla
+from backend.sla.calendars import get_calendar
 from tests.conftest import ROLE_EMAILS
 from tests.factories import file_complaint
 from tests.sla_helpers import act, file_backdated, now
@@ -186,7 +186,7 @@ def test_officer_told_of_assignment_in_office_hours_and_citizen_of_the_decision(
         assignment = db.session.scalar(
             select(OutboxMessage).where(OutboxMessage.recipient == ROLE_EMAILS["officer"])
         )
-        calendar = sla.get_calendar(session=db.session)
+        calendar = get_calendar(session=db.session)
         local = assignment.next_attempt_at.astimezone(calendar.zone)
         assert calendar.is_working_day(local.date()) and 8 <= local.hour < 16
         deliver_once(app, now=max(now(), assignment.next_attempt_at))

@@ -18,8 +18,8 @@ from backend.agencies.models import Category, Kelurahan
 from backend.complaints.models import Complaint
 from backend.db import reference
 from backend.extensions import db
-from backend.sla import service as sla
 from backend.sla.models import SlaClock
+from backend.sla.policies import create_policy_version
 from tests.factories import complaint_payload, file_complaint
 
 
@@ -90,7 +90,7 @@ def test_a_new_kelurahan_is_accepted_as_soon_as_it_is_committed(app, client):
 def test_a_policy_changed_elsewhere_sets_the_next_clock(app, client):
     file_complaint(client, category="ADMINDUK")  # the statutory default, cached
     with other_worker(app) as session:
-        sla.create_policy_version(
+        create_policy_version(
             session=session,
             code="ADMINDUK-CEPAT",
             name="Adminduk: tanggapan 3 hari kerja",

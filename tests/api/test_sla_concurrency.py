@@ -17,7 +17,7 @@ from sqlalchemy.orm import sessionmaker
 from backend.extensions import db
 from backend.notifications.models import OutboxMessage
 from backend.sla import jobs
-from backend.sla import service as sla
+from backend.sla.calendars import get_calendar
 from backend.sla.models import ClockState, SlaClock, SlaEscalation
 from tests.factories import file_complaint
 from tests.sla_helpers import clocks_of, file_backdated, now
@@ -29,7 +29,7 @@ def _due_backlog(app, client, count: int) -> None:
     receipt = file_complaint(client)
     base = clocks_of(app, receipt["id"])["response"]
     with app.app_context():
-        calendar = sla.get_calendar(session=db.session)
+        calendar = get_calendar(session=db.session)
         due_date = calendar.local_date(now()) - timedelta(days=1)
         due = calendar.end_of_day(due_date)
         db.session.execute(

@@ -21,7 +21,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from backend.sla.calendar import (
+from backend.sla.working_calendar import (
     CalendarHorizonError,
     OverlayEntry,
     WorkingCalendar,

@@ -7,15 +7,29 @@ from datetime import date, timedelta
 from sqlalchemy import select
 
 from backend.extensions import db
-from backend.sla import service as sla
+from backend.sla.calendars import (
+    DEFAULT_YEARS,
+    add_overlay,
+    calendar_row,
+    compute_deadline,
+    get_calendar,
+)
+from backend.sla.clocks import (
+    pause_clock,
+    recalculate_open_clocks,
+    resume_clock,
+    running_clock,
+    stop_clock,
+)
 from backend.sla.models import ClockState, SlaClock
+from backend.sla.policies import create_policy_version
 from tests.conftest import ROLE_EMAILS, user_by_email
 from tests.factories import file_complaint
 from tests.sla_helpers import act, clocks_of, file_backdated, now
 
 
 def _clock(complaint_id: int, kind: str = "response") -> SlaClock:
-    clock = sla.running_clock(session=db.session, complaint_id=complaint_id, kind=kind)
+    clock = running_clock(session=db.session, complaint_id=complaint_id, kind=kind)
     assert clock is not None
     return clock
 
@@ -25,7 +39,7 @@ def test_pause_and_resume_keep_the_days_left(app, client):
     with app.app_context():
         clock = _clock(receipt["id"])
         started, due = clock.started_at, clock.due_date
-        paused = sla.pause_clock(
+        paused = pause_clock(
             session=db.session,
             complaint_id=receipt["id"],
             kind="response",
@@ -34,7 +48,7 @@ def test_pause_and_resume_keep_the_days_left(app, client):
         assert paused is clock and clock.state == ClockState.PAUSED
         assert clock.remaining_days == 11 and clock.next_action_at is None
         assert not clock.overdue_at(started + timedelta(days=30))  # paused clocks never are
-        sla.resume_clock(
+        resume_clock(
             session=db.session,
             complaint_id=receipt["id"],
             kind="response",
@@ -53,8 +67,8 @@ def test_stop_while_paused(app, client):
     with app.app_context():
         clock = _clock(receipt["id"])
         at = clock.started_at + timedelta(days=2)
-        sla.pause_clock(session=db.session, complaint_id=receipt["id"], kind="response", at=at)
-        stopped = sla.stop_clock(
+        pause_clock(session=db.session, complaint_id=receipt["id"], kind="response", at=at)
+        stopped = stop_clock(
             session=db.session,
             complaint_id=receipt["id"],
             kind="response",
@@ -73,7 +87,7 @@ def test_citizen_side_deadline_is_the_later_reading(app, client, headers_for):
     act(client, verifier, receipt["id"], action="request_info", reason="Lampirkan fotokopi KTP")
     completion = clocks_of(app, receipt["id"])["completion"]
     with app.app_context():
-        calendar = sla.get_calendar(session=db.session)
+        calendar = get_calendar(session=db.session)
         by_calendar = calendar.add_days(completion.started_at, 30, "calendar_day")
         by_working = calendar.add_days(completion.started_at, 30, "working_day")
     assert by_working.due_date > by_calendar.due_date
@@ -89,7 +103,7 @@ def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for)
     finished = file_complaint(client)
     act(client, verifier, finished["id"], action="verify")
     with app.app_context():
-        sla.create_policy_version(
+        create_policy_version(
             session=db.session,
             code="default",
             name="Hari kerja",
@@ -106,7 +120,7 @@ def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for)
 
     before_finished = clocks_of(app, finished["id"])["response"]
     with app.app_context():
-        changed = sla.recalculate_open_clocks(session=db.session, at=now())
+        changed = recalculate_open_clocks(session=db.session, at=now())
         db.session.commit()
         assert [c.complaint_id for c in changed] == [old["id"]]
     recounted = clocks_of(app, old["id"])["response"]
@@ -122,7 +136,7 @@ def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for)
 
 def test_recalculation_after_a_calendar_change(app, client):
     with app.app_context():
-        sla.create_policy_version(
+        create_policy_version(
             session=db.session,
             code="default",
             name="Hari kerja",
@@ -134,11 +148,11 @@ def test_recalculation_after_a_calendar_change(app, client):
     receipt = file_complaint(client)
     before = clocks_of(app, receipt["id"])["response"]
     with app.app_context():
-        calendar = sla.get_calendar(session=db.session)
+        calendar = get_calendar(session=db.session)
         closed = calendar.add_days(before.started_at, 2, "working_day").due_date
         admin = user_by_email(app, ROLE_EMAILS["admin"])
-        version = sla.calendar_row(session=db.session, code="ID-JB").version
-        sla.add_overlay(
+        version = calendar_row(session=db.session, code="ID-JB").version
+        add_overlay(
             session=db.session,
             code="ID-JB",
             day=closed,
@@ -147,15 +161,15 @@ def test_recalculation_after_a_calendar_change(app, client):
             user_id=admin.id,
         )
         db.session.commit()
-        assert sla.calendar_row(session=db.session, code="ID-JB").version == version + 1
+        assert calendar_row(session=db.session, code="ID-JB").version == version + 1
         # the open clock keeps its deadline until an admin asks for the recount
         assert clocks_of(app, receipt["id"])["response"].due_at == before.due_at
-        changed = sla.recalculate_open_clocks(session=db.session, at=now(), calendar_code="ID-JB")
+        changed = recalculate_open_clocks(session=db.session, at=now(), calendar_code="ID-JB")
         db.session.commit()
     assert len(changed) == 1
     after = clocks_of(app, receipt["id"])["response"]
     with app.app_context():
-        calendar = sla.get_calendar(session=db.session)
+        calendar = get_calendar(session=db.session)
         assert calendar.working_days_between(before.due_date, after.due_date) == 1
     assert after.calendar_version == version + 1
     assert {
@@ -194,7 +208,7 @@ def _stopped(complaint_id: int) -> SlaClock:
 def test_horizon_is_a_clear_error(app):
     with app.app_context():
         try:
-            sla.compute_deadline(
+            compute_deadline(
                 session=db.session,
                 start=now().replace(year=2030, month=12, day=20),
                 days=30,
@@ -205,4 +219,4 @@ def test_horizon_is_a_clear_error(app):
             assert "2024-2030" in error.params["detail"]
         else:
             raise AssertionError("no horizon error")
-    assert date(2030, 12, 31).year == sla.DEFAULT_YEARS[1]
+    assert date(2030, 12, 31).year == DEFAULT_YEARS[1]

@@ -12,8 +12,10 @@ from backend.extensions import db
 from backend.notifications.models import OutboxMessage
 from backend.scheduler import sweep_once
 from backend.sla import jobs
-from backend.sla import service as sla
+from backend.sla.calendars import get_calendar, next_office_time
+from backend.sla.ladder import step_time
 from backend.sla.models import ClockState, SlaClock, SlaEscalation
+from backend.sla.policies import rule_of
 from tests.factories import file_complaint
 from tests.sla_helpers import act, clocks_of, file_backdated, now
 
@@ -32,13 +34,12 @@ def test_breach_is_recorded_at_the_deadline_and_each_step_fires_once(app, client
     receipt = file_backdated(client, headers_for("verifier"), 25)
     clock = clocks_of(app, receipt["id"])["response"]
     with app.app_context():
-        calendar = sla.get_calendar(session=db.session)
-        rule = sla.rule_of(None, "response")
+        calendar = get_calendar(session=db.session)
+        rule = rule_of(None, "response")
         expected = [
             step["step"]
             for step in rule["ladder"]
-            if step["offset"] >= 0
-            and sla.step_time(calendar, clock.due_date, step["offset"]) <= now()
+            if step["offset"] >= 0 and step_time(calendar, clock.due_date, step["offset"]) <= now()
         ]
         first = sweep_once(now=now())
         assert first.report.breached == 1
@@ -77,7 +78,7 @@ def test_a_backlog_of_10000_due_clocks_is_drained_in_one_run(app, client):
     receipt = file_complaint(client)
     with app.app_context():
         base = db.session.get(SlaClock, clocks_of(app, receipt["id"])["response"].id)
-        calendar = sla.get_calendar(session=db.session)
+        calendar = get_calendar(session=db.session)
         due_date = calendar.local_date(now()) - timedelta(days=1)
         due = calendar.end_of_day(due_date)
         rows = [
@@ -159,15 +160,13 @@ def test_expired_completion_window_withdraws_and_tells_the_citizen(app, client, 
 
 def test_staff_emails_wait_for_office_hours(app):
     with app.app_context():
-        calendar = sla.get_calendar(session=db.session)
+        calendar = get_calendar(session=db.session)
         saturday_night = datetime(2026, 3, 14, 19, 0, tzinfo=UTC)  # Sun 02.00 WIB
-        opens = sla.next_office_time(calendar, saturday_night)
+        opens = next_office_time(calendar, saturday_night)
         # Mon 16 Mar 2026 is a working day (Nyepi and Lebaran come later that week)
         assert opens == datetime(2026, 3, 16, 1, 0, tzinfo=UTC)
         in_hours = datetime(2026, 3, 16, 3, 0, tzinfo=UTC)
-        assert sla.next_office_time(calendar, in_hours) == in_hours
+        assert next_office_time(calendar, in_hours) == in_hours
         before_lebaran = datetime(2026, 3, 17, 10, 0, tzinfo=UTC)  # Tue 17.00 WIB, closed
         # 18 Mar cuti, 19 Nyepi, 20 cuti, 21-22 Idul Fitri, 23-24 cuti: Wed 25 Mar 08.00 WIB
-        assert sla.next_office_time(calendar, before_lebaran) == datetime(
-            2026, 3, 25, 1, 0, tzinfo=UTC
-        )
+        assert next_office_time(calendar, before_lebaran) == datetime(2026, 3, 25, 1, 0, tzinfo=UTC)

@@ -21,8 +21,19 @@ from backend.auth.principal import Principal
 from backend.extensions import db
 from backend.reports.service import STAFF_CLOCKS, breach_summary
 from backend.scheduler import sweep_once
-from backend.sla import service as sla
 from backend.sla import tallies
+from backend.sla.clocks import (
+    OPEN_STATES,
+    _new_deadline_version,
+    move_clocks,
+    pause_clock,
+    recalculate_open_clocks,
+    resume_clock,
+    running_clock,
+    start_clock,
+    stop_clock,
+)
+from backend.sla.ladder import WarningWindow
 from backend.sla.models import (
     DURATION_BOUNDS,
     ClockKind,
@@ -31,6 +42,8 @@ from backend.sla.models import (
     SlaClockTally,
     SlaEscalation,
 )
+from backend.sla.policies import create_policy_version
+from backend.sla.sweep import sweep_due
 from tests.api.test_lifecycle import officer_id
 from tests.factories import file_complaint
 from tests.sla_helpers import act, file_backdated
@@ -38,7 +51,7 @@ from tests.sla_helpers import act, file_backdated
 SUPERVISOR = Principal(kind="user", id=0, role=Role.SUPERVISOR)
 TALLY = SlaClockTally.__table__
 WIB = tallies.WIB
-LIFECYCLE = {"stop": sla.stop_clock, "pause": sla.pause_clock, "resume": sla.resume_clock}
+LIFECYCLE = {"stop": stop_clock, "pause": pause_clock, "resume": resume_clock}
 
 
 def reference_summary(
@@ -56,7 +69,7 @@ def reference_summary(
         query = query.where(SlaClock.started_at >= period_from)
     if period_to:
         query = query.where(SlaClock.started_at < period_to)
-    warning = sla.WarningWindow(session=session, now=now)
+    warning = WarningWindow(session=session, now=now)
     groups: dict[tuple[int | None, str], dict[str, Any]] = defaultdict(
         lambda: {"open": 0, "overdue": 0, "at_risk": 0, "breached": 0, "on_time": 0, "d": []}
     )
@@ -237,7 +250,7 @@ def test_tallies_follow_every_clock_change_and_the_summary_matches(app, client, 
             instants.append(at)
             complaint = rng.choice(complaints)
             open_clocks = session.scalars(
-                select(SlaClock).where(SlaClock.state.in_(sla.OPEN_STATES)).order_by(SlaClock.id)
+                select(SlaClock).where(SlaClock.state.in_(OPEN_STATES)).order_by(SlaClock.id)
             ).all()
             op = rng.choices(
                 ["start", "stop", "pause", "resume", "move", "sweep", "moved", "recalc", "drop"],
@@ -245,8 +258,8 @@ def test_tallies_follow_every_clock_change_and_the_summary_matches(app, client, 
             )[0]
             if op == "start" or not open_clocks:
                 kind = rng.choice(kinds)
-                if sla.running_clock(session=session, complaint_id=complaint, kind=kind) is None:
-                    sla.start_clock(
+                if running_clock(session=session, complaint_id=complaint, kind=kind) is None:
+                    start_clock(
                         session=session,
                         complaint_id=complaint,
                         agency_id=rng.choice(agencies),
@@ -260,21 +273,19 @@ def test_tallies_follow_every_clock_change_and_the_summary_matches(app, client, 
                     session=session, complaint_id=clock.complaint_id, kind=clock.kind, at=at
                 )
             elif op == "move":
-                sla.move_clocks(
-                    session=session, complaint_id=complaint, agency_id=rng.choice(agencies)
-                )
+                move_clocks(session=session, complaint_id=complaint, agency_id=rng.choice(agencies))
             elif op == "sweep":
-                while sla.sweep_due(session=session, now=at, limit=50).selected == 50:
+                while sweep_due(session=session, now=at, limit=50).selected == 50:
                     pass
             elif op == "moved":
                 # a deadline moved (a recalculation): later or earlier, breached or not
                 clock = rng.choice(open_clocks)
                 clock.due_at = at + timedelta(days=rng.uniform(-5, 20))
                 clock.due_date = clock.due_at.astimezone(WIB).date()
-                sla._new_deadline_version(clock, at - timedelta(days=rng.uniform(0, 10)))
+                _new_deadline_version(clock, at - timedelta(days=rng.uniform(0, 10)))
             elif op == "recalc":
                 if not policy_changed:
-                    sla.create_policy_version(
+                    create_policy_version(
                         session=session,
                         code="default",
                         name="Lebih longgar",
@@ -283,13 +294,13 @@ def test_tallies_follow_every_clock_change_and_the_summary_matches(app, client, 
                         user_id=None,
                     )
                     policy_changed = True
-                sla.recalculate_open_clocks(session=session, at=at)
+                recalculate_open_clocks(session=session, at=at)
             else:
                 clock = rng.choice(open_clocks)
                 session.execute(delete(SlaEscalation).where(SlaEscalation.clock_id == clock.id))
                 session.delete(clock)
             session.commit()
-        sla.sweep_due(session=session, now=at, limit=1000)
+        sweep_due(session=session, now=at, limit=1000)
         session.commit()
         assert_tallies_equal_a_rebuild(session)
         first, last = instants[0], instants[-1]

@@ -1,6 +1,6 @@
 """Working-day calendar: weekends, national holidays, cuti bersama and an admin overlay.
 
-Pure Python (no database, no Flask): the sla service builds one `WorkingCalendar` per calendar
+Pure Python (no database, no Flask): `backend.sla.calendars` builds one `WorkingCalendar` per calendar
 row and version, and asks it for deadlines. The national days come from the `holidays` package
 (Indonesia, categories PUBLIC and GOVERNMENT, Indonesian names); the overlay adds closures and
 regional holidays and gives back days the government moved.

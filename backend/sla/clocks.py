@@ -1,0 +1,329 @@
+"""A complaint's legal clocks: start, stop, pause, resume, recalculate, and how each is shown.
+
+A clock's `next_action_at` is the instant of its next escalation step (or of its expiry for
+citizen-side clocks); the sweep (`backend.sla.sweep`) looks at nothing else.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from backend.sla.calendars import (
+    calendar_of_agency,
+    deadline_on,
+    get_calendar,
+    horizon_problem,
+    skipped_json,
+)
+from backend.sla.ladder import next_action
+from backend.sla.models import (
+    ClockKind,
+    ClockState,
+    SlaClock,
+    Unit,
+)
+from backend.sla.policies import policy_for, rule_of, rule_of_clock
+from backend.sla.working_calendar import (
+    CalendarHorizonError,
+    WorkingCalendar,
+)
+
+OPEN_STATES = (ClockState.RUNNING, ClockState.PAUSED)
+
+
+def _apply_deadline(
+    clock: SlaClock,
+    calendar: WorkingCalendar,
+    counted_from: datetime,
+    days: int,
+    rule: dict[str, Any],
+    **extra: Any,
+) -> None:
+    """Set a clock's deadline, counted `days` from `counted_from`, and explain it."""
+    citizen_side = bool(rule.get("citizen_side"))
+    deadline = deadline_on(calendar, counted_from, days, rule["unit"], citizen_side)
+    clock.due_at = deadline.due_at
+    clock.due_date = deadline.due_date
+    clock.calendar_version = int(calendar.version)
+    clock.explanation = {
+        **(clock.explanation or {}),
+        "counted_from": counted_from.isoformat(),
+        "day_zero": deadline.day_zero.isoformat(),
+        "days": days,
+        # a citizen-side deadline is the later of two readings: say which one it is
+        "unit": deadline.unit,
+        "citizen_side": citizen_side,
+        "calendar": calendar.region,
+        "calendar_version": int(calendar.version),
+        "skipped": skipped_json(deadline),
+        **extra,
+    }
+
+
+def start_clock(
+    *,
+    session: Session,
+    complaint_id: int,
+    agency_id: int | None,
+    category_id: int | None,
+    kind: str,
+    at: datetime,
+    cycle: int | None = None,
+    flush: bool = True,
+) -> SlaClock:
+    """Start a clock of `kind` at `at` under the category's policy; a new cycle if one ran.
+
+    `cycle` may be given when the caller knows it (1 for a complaint just taken in);
+    `flush=False` leaves the INSERT to the caller's next flush.
+    """
+    policy = policy_for(session=session, category_id=category_id)
+    rule = rule_of(policy, kind)
+    calendar = calendar_of_agency(session=session, agency_id=agency_id)
+    if cycle is None:
+        previous = session.scalar(
+            select(SlaClock.cycle)
+            .where(SlaClock.complaint_id == complaint_id, SlaClock.kind == kind)
+            .order_by(SlaClock.cycle.desc())
+            .limit(1)
+        )
+        cycle = (previous or 0) + 1
+    clock = SlaClock(
+        complaint_id=complaint_id,
+        agency_id=agency_id,
+        kind=kind,
+        cycle=cycle,
+        unit=rule["unit"],
+        days=rule["days"],
+        policy_id=policy.id if policy else None,
+        calendar_code=calendar.region,
+        state=ClockState.RUNNING,
+        started_at=at,
+        deadline_version=1,
+        escalation_level=0,
+        steps_done=0,
+        explanation={
+            "policy": f"{policy.code} v{policy.version}" if policy else "default",
+            "category_id": category_id,
+        },
+    )
+    try:
+        _apply_deadline(clock, calendar, at, rule["days"], rule)
+    except CalendarHorizonError as error:
+        raise horizon_problem(error) from error
+    clock.next_action_at = next_action(clock, calendar, rule)
+    session.add(clock)
+    if flush:
+        session.flush()
+    return clock
+
+
+def running_clock(*, session: Session, complaint_id: int, kind: str) -> SlaClock | None:
+    """The running or paused clock of `kind`, if any."""
+    return session.scalar(
+        select(SlaClock).where(
+            SlaClock.complaint_id == complaint_id,
+            SlaClock.kind == kind,
+            SlaClock.state.in_(OPEN_STATES),
+        )
+    )
+
+
+def stop_clock(*, session: Session, complaint_id: int, kind: str, at: datetime) -> SlaClock | None:
+    """Stop the running or paused clock of `kind` (none open is not an error)."""
+    clock = running_clock(session=session, complaint_id=complaint_id, kind=kind)
+    if clock is not None:
+        if clock.state == ClockState.RUNNING and clock.breached_at is None and clock.due_at < at:
+            clock.breached_at = clock.due_at  # stopped late: the breach is at the deadline
+        clock.state = ClockState.STOPPED
+        clock.stopped_at = at
+        clock.next_action_at = None
+        clock.remaining_days = None
+    return clock
+
+
+def stop_all_clocks(*, session: Session, complaint_id: int, at: datetime) -> list[SlaClock]:
+    """Stop every open clock of a complaint (rejection, withdrawal)."""
+    stopped = []
+    for kind in ClockKind:
+        clock = stop_clock(session=session, complaint_id=complaint_id, kind=kind, at=at)
+        if clock is not None:
+            stopped.append(clock)
+    return stopped
+
+
+def move_clocks(*, session: Session, complaint_id: int, agency_id: int | None) -> None:
+    """A rerouted complaint keeps its clocks; they now belong to the new agency."""
+    for clock in session.scalars(select(SlaClock).where(SlaClock.complaint_id == complaint_id)):
+        clock.agency_id = agency_id
+
+
+def list_clocks(*, session: Session, complaint_id: int) -> list[SlaClock]:
+    """Every clock of a complaint, oldest first."""
+    return list(
+        session.scalars(
+            select(SlaClock).where(SlaClock.complaint_id == complaint_id).order_by(SlaClock.id)
+        )
+    )
+
+
+def _days_left(clock: SlaClock, calendar: WorkingCalendar, at: datetime) -> int:
+    today = calendar.local_date(at)
+    if clock.explanation.get("unit", clock.unit) == Unit.WORKING_DAY:
+        return max(0, calendar.working_days_between(today, clock.due_date))
+    return max(0, (clock.due_date - today).days)
+
+
+def pause_clock(*, session: Session, complaint_id: int, kind: str, at: datetime) -> SlaClock | None:
+    """Pause the running clock of `kind` (the case waits on someone else); keeps the days left.
+
+    Days are whole: the day of the pause counts as used, as the day of receipt does.
+    """
+    clock = session.scalar(
+        select(SlaClock).where(
+            SlaClock.complaint_id == complaint_id,
+            SlaClock.kind == kind,
+            SlaClock.state == ClockState.RUNNING,
+        )
+    )
+    if clock is None:
+        return None
+    calendar = get_calendar(session=session, code=clock.calendar_code)
+    try:
+        clock.remaining_days = _days_left(clock, calendar, at)
+    except CalendarHorizonError as error:
+        raise horizon_problem(error) from error
+    clock.state = ClockState.PAUSED
+    clock.paused_at = at
+    clock.next_action_at = None
+    return clock
+
+
+def resume_clock(
+    *, session: Session, complaint_id: int, kind: str, at: datetime
+) -> SlaClock | None:
+    """Resume a paused clock: the days left count again from `at`, a new deadline version."""
+    clock = session.scalar(
+        select(SlaClock).where(
+            SlaClock.complaint_id == complaint_id,
+            SlaClock.kind == kind,
+            SlaClock.state == ClockState.PAUSED,
+        )
+    )
+    if clock is None:
+        return None
+    calendar = get_calendar(session=session, code=clock.calendar_code)
+    rule = rule_of_clock(session, clock)
+    pauses = [
+        *clock.explanation.get("pauses", []),
+        {
+            "paused_at": clock.paused_at.isoformat() if clock.paused_at else None,
+            "resumed_at": at.isoformat(),
+            "days_left": clock.remaining_days,
+        },
+    ]
+    try:
+        _apply_deadline(clock, calendar, at, clock.remaining_days or 0, rule, pauses=pauses)
+    except CalendarHorizonError as error:
+        raise horizon_problem(error) from error
+    clock.state = ClockState.RUNNING
+    clock.paused_at = None
+    clock.remaining_days = None
+    _new_deadline_version(clock, at)
+    clock.next_action_at = next_action(clock, calendar, rule)
+    return clock
+
+
+def _new_deadline_version(clock: SlaClock, at: datetime) -> None:
+    """A changed deadline: the ladder starts again (each step once per deadline version)."""
+    clock.deadline_version += 1
+    clock.escalation_level = 0
+    clock.steps_done = 0
+    clock.breached_at = clock.due_at if clock.due_at < at else None
+
+
+def recalculate_open_clocks(
+    *,
+    session: Session,
+    at: datetime,
+    calendar_code: str | None = None,
+    policy_code: str | None = None,
+) -> list[SlaClock]:
+    """Recount the deadlines of running clocks on today's calendar and current policies.
+
+    The explicit action after a calendar or policy change. Stopped and expired clocks are never
+    touched; paused ones get the current calendar when they resume. A clock that was never
+    paused takes the days of its category's current policy; a resumed one keeps the days it
+    had left. Returns the clocks whose deadline changed (each gets a new deadline version).
+    """
+    query = select(SlaClock).where(SlaClock.state == ClockState.RUNNING)
+    if calendar_code:
+        query = query.where(SlaClock.calendar_code == calendar_code)
+    changed = []
+    for clock in session.scalars(query.order_by(SlaClock.id)).all():
+        policy = policy_for(session=session, category_id=clock.explanation.get("category_id"))
+        if policy_code and (policy is None or policy.code != policy_code):
+            continue
+        rule = rule_of(policy, clock.kind)
+        calendar = get_calendar(session=session, code=clock.calendar_code)
+        resumed = bool(clock.explanation.get("pauses"))
+        counted_from = (
+            datetime.fromisoformat(clock.explanation["counted_from"])
+            if resumed
+            else clock.started_at
+        )
+        days = clock.explanation["days"] if resumed else rule["days"]
+        before = (clock.due_at, clock.due_date)
+        try:
+            _apply_deadline(clock, calendar, counted_from, days, rule)
+        except CalendarHorizonError as error:
+            raise horizon_problem(error) from error
+        clock.policy_id = policy.id if policy else None
+        clock.unit = rule["unit"]
+        if not resumed:
+            clock.days = days
+        if (clock.due_at, clock.due_date) != before:
+            clock.explanation = {**clock.explanation, "recalculated_at": at.isoformat()}
+            _new_deadline_version(clock, at)
+            clock.next_action_at = next_action(clock, calendar, rule)
+            changed.append(clock)
+    return changed
+
+
+def clock_status(clock: SlaClock, now: datetime) -> dict[str, Any]:
+    """A clock as `getComplaintSla` shows it: state, time left or overdue by, explanation."""
+    overdue = clock.overdue_at(now)
+    seconds = int((clock.due_at - now).total_seconds())
+    if clock.state == ClockState.PAUSED:
+        left = None
+    elif clock.state == ClockState.RUNNING:
+        left = max(seconds, 0)
+    else:
+        left = None
+    return {
+        "id": clock.id,
+        "kind": clock.kind,
+        "cycle": clock.cycle,
+        "state": clock.state,
+        "unit": clock.unit,
+        "days": clock.days,
+        "started_at": clock.started_at,
+        "due_at": clock.due_at,
+        "due_date": clock.due_date,
+        "stopped_at": clock.stopped_at,
+        "paused_at": clock.paused_at,
+        "breached_at": clock.breached_at,
+        "days_left_when_paused": clock.remaining_days,
+        "overdue": overdue,
+        "seconds_left": left,
+        "overdue_seconds": -seconds if overdue else None,
+        "escalation_level": clock.escalation_level,
+        "deadline_version": clock.deadline_version,
+        "calendar": clock.calendar_code,
+        "calendar_version": clock.calendar_version,
+        # `steps_done` was part of the explanation before it had a column: shown as it was
+        "explanation": {**clock.explanation, "steps_done": clock.steps_done},
+    }
