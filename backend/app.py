@@ -5,11 +5,13 @@ from __future__ import annotations
 from inspect import iscoroutinefunction
 from typing import Any
 
-from flask import Flask
+from flask import Flask, request
+from werkzeug.middleware.proxy_fix import ProxyFix
 
+from backend import hooks
 from backend.auth.access import init_jwt
 from backend.config import load_config
-from backend.db.engine import configure_engine
+from backend.db.engine import begin_write, configure_engine
 from backend.extensions import alembic, api, db, jwt, limiter
 from backend.web.problems import register_error_handlers
 from backend.web.serialization import JSONProvider, NoSessionInterface
@@ -19,6 +21,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Nothing periodic starts here: the scheduler is its own process."""
     app = Flask(__name__, static_folder=None)
     app.config.update(load_config(config))
+    if app.config["TRUSTED_PROXIES"]:
+        hops = app.config["TRUSTED_PROXIES"]
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
+    hooks.install()
     app.json = JSONProvider(app)
     app.session_interface = NoSessionInterface()
 
@@ -32,6 +38,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     with app.app_context():
         for engine in db.engines.values():
             configure_engine(engine)
+    app.before_request(_unit_of_work)
     alembic.init_app(app)
     jwt.init_app(app)
     init_jwt(jwt)
@@ -58,8 +65,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.agencies.views import blp as agencies_blp
     from backend.auth.views import blp as auth_blp
     from backend.auth.views import clients_blp
+    from backend.complaints.tracking_views import blp as tracking_blp
     from backend.complaints.views import blp as complaints_blp
-    from backend.complaints.views import tracking_blp
     from backend.reports.views import blp as reports_blp
     from backend.sla.views import blp as sla_blp
 
@@ -78,9 +85,31 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.frontend import blp as frontend_blp
 
     app.register_blueprint(frontend_blp)  # plain Flask: stays out of the API contract
-    register_error_handlers(app)
+    _publish_permissions()
+    register_error_handlers(app, rollback=lambda: db.session.rollback())
 
     from backend.cli import register_commands
 
     register_commands(app)
     return app
+
+
+SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+
+
+def _unit_of_work() -> None:
+    """A request is one transaction; one that may write begins as a write (SQLite: it holds the
+    write lock from its first read, so what it read is still true when it writes)."""
+    if request.method not in SAFE_METHODS:
+        begin_write(db.session)
+
+
+def _publish_permissions() -> None:
+    """Every domain's rules, for the capabilities getCurrentUser reports to the front end."""
+    from backend.agencies.permissions import POLICY as agencies
+    from backend.auth import permissions
+    from backend.complaints.permissions import POLICY as complaints
+    from backend.reports.permissions import POLICY as reports
+    from backend.sla.permissions import POLICY as sla
+
+    permissions.publish(permissions.POLICY, agencies, complaints, sla, reports)

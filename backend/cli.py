@@ -11,8 +11,9 @@ from flask.cli import AppGroup
 
 from backend.agencies import service as agencies
 from backend.agencies.schemas import StaffCreateSchema
-from backend.auth.models import Role
+from backend.auth.roles import Role
 from backend.complaints import timeline
+from backend.db.engine import begin_write
 from backend.errors import DomainError
 from backend.extensions import db
 
@@ -44,6 +45,7 @@ def create_user(
     except ma.ValidationError as error:
         raise click.ClickException(f"validation_failed: {error.messages}") from error
     try:
+        begin_write(db.session)
         user = agencies.create_staff(session=db.session, **data)
         db.session.commit()
     except DomainError as error:
@@ -59,6 +61,7 @@ def load_demo() -> None:
     from backend.demo import DEMO_PASSWORD, demo_accounts
     from backend.demo import load_demo as load
 
+    begin_write(db.session)
     loaded = load(db.session)
     db.session.commit()
     click.echo("demo data loaded" if loaded else "demo data already present: kept")

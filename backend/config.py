@@ -1,7 +1,9 @@
 """Settings from environment variables (ADUAN_*), with overrides for tests.
 
-Every setting has a working default for `make run`: SQLite and uploads under `var/`, a secret kept
-in `var/secret_key` so sessions survive a restart, in-memory rate limits.
+Every setting has a working default for `make run`: SQLite and uploads under `var/`, a master
+secret kept in `var/secret_key` so sessions and PINs survive a restart, in-memory rate limits.
+On any other database the master secret must be configured: a host that made up its own would
+sign tokens and key PINs that no other host accepts, and lose them all on a rebuild.
 """
 
 from __future__ import annotations
@@ -11,6 +13,8 @@ import secrets
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
+
+from backend.keys import PinKeys, derive, derive_text
 
 ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("ADUAN_VAR_DIR", ROOT / "var"))
@@ -35,19 +39,51 @@ def _dev_secret() -> str:
     return path.read_text().strip()
 
 
+class ConfigurationError(RuntimeError):
+    """A setting the service cannot start without is missing or wrong."""
+
+
+def _master_secret(overrides: dict[str, Any], database_url: str) -> str:
+    given = overrides.pop("MASTER_SECRET", None) or _env("SECRET_KEY")
+    if given:
+        return str(given)
+    if not database_url.startswith("sqlite"):
+        raise ConfigurationError(
+            "ADUAN_SECRET_KEY belum diatur: di luar SQLite semua server memakai satu rahasia "
+            "induk yang sama. / ADUAN_SECRET_KEY is not set: on a database other than SQLite "
+            "every host must share one master secret (it signs tokens and keys the PIN hashes). "
+            "Generate one with `python3 -c 'import secrets; print(secrets.token_urlsafe(48))'`, "
+            "keep it, and set ADUAN_SECRET_KEY on every host."
+        )
+    return _dev_secret()
+
+
+def _key_id(name: str) -> int:
+    value = _env(name, "1") or "1"
+    if not value.isdigit():
+        raise ConfigurationError(f"ADUAN_{name} must be a whole number, not {value!r}")
+    return int(value)
+
+
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
-    """Build the Flask config from the environment, then apply `overrides` (tests)."""
+    """Build the Flask config from the environment, then apply `overrides` (tests).
+
+    `MASTER_SECRET` in `overrides` stands for ADUAN_SECRET_KEY.
+    """
     overrides = dict(overrides or {})
-    secret = overrides.get("SECRET_KEY") or _env("SECRET_KEY") or _dev_secret()
     database_url = overrides.pop("DATABASE_URL", None) or _env(
         "DATABASE_URL", f"sqlite:///{VAR / 'aduan.db'}"
     )
+    secret = _master_secret(overrides, database_url)
     engine_options: dict[str, Any] = {}
     if database_url.startswith("postgresql"):
         engine_options = {"pool_size": 5, "max_overflow": 5}  # liveness: db/engine.py
     cookie_secure = _flag("COOKIE_SECURE", False)
     config: dict[str, Any] = {
-        "SECRET_KEY": secret,
+        # each purpose its own key, derived from the master secret (backend/keys.py)
+        "SECRET_KEY": derive_text(secret, "session", _key_id("SESSION_KEY_ID")),
+        "PIN_KEYS": PinKeys(secret, current=_key_id("PIN_KEY_ID")),
+        "IDEMPOTENCY_KEY": derive(secret, "idempotency"),
         "SQLALCHEMY_ENGINES": {"default": {"url": database_url, **engine_options}},
         "ALEMBIC": {"script_location": "migrations"},
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
@@ -60,9 +96,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS", False),
         "MAIL_FROM": _env("MAIL_FROM", "Aduan Kota Cimahi <aduan@cimahikota.go.id>"),
         "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
-        "DEFAULT_TIMEZONE": _env("TIMEZONE", "Asia/Jakarta"),
         # flask-jwt-extended: bearer headers for API clients, httpOnly cookies for the browser
-        "JWT_SECRET_KEY": secret,
+        "JWT_SECRET_KEY": derive_text(secret, "token", _key_id("TOKEN_KEY_ID")),
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],
         "JWT_ACCESS_TOKEN_EXPIRES": timedelta(minutes=int(_env("ACCESS_TOKEN_MINUTES", "15"))),
         "JWT_REFRESH_TOKEN_EXPIRES": timedelta(days=int(_env("REFRESH_TOKEN_DAYS", "14"))),
@@ -83,6 +118,9 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        # reverse proxies in front of the app (nginx, the city's gateway): their X-Forwarded-For
+        # entries are trusted, so rate limits, lockouts and logs see the client's address
+        "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),
         "TRACKING_MAX_FAILURES": int(_env("TRACKING_MAX_FAILURES", "5")),
         "TRACKING_LOCKOUT_MINUTES": int(_env("TRACKING_LOCKOUT_MINUTES", "15")),
         "LATE_FILING_DAYS": 30,

@@ -11,7 +11,8 @@ from sqlalchemy.orm import Session
 
 from backend.agencies import service as agencies
 from backend.agencies.models import Agency, Category, Kecamatan, Kelurahan
-from backend.auth.models import Role, User
+from backend.auth.models import User
+from backend.auth.roles import Role
 from backend.sla.calendars import ensure_calendar
 
 DATA = Path(__file__).parent / "data" / "cimahi.json"

@@ -76,6 +76,12 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Data yang diminta tidak ditemukan.",
         "The requested resource was not found.",
     ),
+    "file_missing": (
+        "Berkas tidak tersedia",
+        "File not available",
+        "Berkas lampiran ini tidak ditemukan di penyimpanan; hubungi petugas.",
+        "This attachment's file is not in the store; contact the staff.",
+    ),
     "method_not_allowed": (
         "Metode tidak diizinkan",
         "Method not allowed",
@@ -99,6 +105,13 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Conflict",
         "Permintaan bertentangan dengan keadaan data saat ini.",
         "The request conflicts with the current state.",
+    ),
+    "concurrent_change": (
+        "Diubah bersamaan",
+        "Changed concurrently",
+        "Data ini diubah oleh permintaan lain pada saat yang sama; tidak ada yang berubah. "
+        "Muat ulang lalu coba lagi.",
+        "Another request changed this at the same time; nothing was changed. Reload and try again.",
     ),
     "email_taken": (
         "Surel sudah terdaftar",
@@ -162,6 +175,14 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Idempotency key reused",
         "Kunci Idempotency-Key ini sudah dipakai untuk isi permintaan yang berbeda.",
         "This Idempotency-Key was already used with a different request body.",
+    ),
+    "idempotency_expired": (
+        "Kunci idempotensi kedaluwarsa",
+        "Idempotency key expired",
+        "Tanda terima untuk Idempotency-Key ini hanya disimpan 24 jam; kirim pengaduan baru "
+        "dengan kunci baru jika memang belum terkirim.",
+        "The receipt of this Idempotency-Key is kept for 24 hours only; send a new complaint with "
+        "a new key if it was really not filed.",
     ),
     "privacy_loosening": (
         "Privasi tidak dapat dilonggarkan",

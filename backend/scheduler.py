@@ -1,4 +1,5 @@
-"""Composition of the periodic jobs: the SLA sweep, outbox delivery and the holiday refresh.
+"""Composition of the periodic jobs: the SLA sweep, outbox delivery, the breach tallies' fold,
+the purge of expired Idempotency-Key records and the holiday refresh.
 
 `flask sla scheduler` runs `run_scheduler` in its own process (never inside web workers). On
 PostgreSQL it first takes an advisory lock on a dedicated connection; a second copy waits as a
@@ -17,8 +18,11 @@ import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
 
+from backend import hooks
+from backend.complaints import idempotency
 from backend.complaints import jobs as complaint_jobs
 from backend.db import now_utc
+from backend.db.engine import begin_write
 from backend.extensions import db
 from backend.notifications import service as outbox
 from backend.sla import jobs as sla_jobs
@@ -33,6 +37,8 @@ SWEEP_SECONDS = 60
 DELIVERY_SECONDS = 30
 # requests add rows of changes to the breach tallies; folded every five minutes
 COMPACT_SECONDS = 300
+# Idempotency-Key records hold sealed receipts for 24 hours; the expired ones go every hour
+PURGE_SECONDS = 3600
 STANDBY_POLL_SECONDS = 15
 MISFIRE_GRACE_SECONDS = 3600
 
@@ -53,9 +59,8 @@ def sweep_once(now: datetime | None = None, batch_size: int = 500) -> SweepOutco
     """
     now = now or now_utc()
     session = db.session
-    report = sla_jobs.run_sweep(
-        session=session, now=now, commit=session.commit, batch_size=batch_size
-    )
+    report = sla_jobs.run_sweep(session=session, now=now, batch_size=batch_size)
+    begin_write(session)
     withdrawn = complaint_jobs.withdraw_expired(
         session=session, now=now, complaint_ids=[cid for _, cid in report.expired] or None
     )
@@ -71,7 +76,6 @@ def deliver_once(app: Flask, now: datetime | None = None) -> outbox.DeliveryResu
         sender=outbox.sender_from_config(app.config),
         mail_from=app.config["MAIL_FROM"],
         now=now or now_utc(),
-        commit=session.commit,
     )
 
 
@@ -97,9 +101,18 @@ def refresh_holidays(now: datetime | None = None) -> list[str]:
 
 def compact_tallies() -> int:
     """Fold the breach tallies: requests only add rows of changes (`tallies.compact`)."""
+    begin_write(db.session)
     folded = tallies.compact(db.session.connection())
     db.session.commit()
     return folded
+
+
+def purge_idempotency(now: datetime | None = None) -> int:
+    """Forget the receipts kept for Idempotency-Key retries once they are 24 hours old."""
+    begin_write(db.session)
+    purged = idempotency.purge(session=db.session, now=now or now_utc())
+    db.session.commit()
+    return purged
 
 
 def _scheduled_sweep() -> None:
@@ -131,7 +144,7 @@ def _in_context(app: Flask, job: Any) -> Any:
 
 
 def build_scheduler(app: Flask) -> Any:
-    """The BlockingScheduler with its four jobs: coalesced, one instance each, late runs kept."""
+    """The BlockingScheduler with its jobs: coalesced, one instance each, late runs kept."""
     from apscheduler.schedulers.blocking import BlockingScheduler
 
     scheduler = BlockingScheduler(
@@ -164,6 +177,14 @@ def build_scheduler(app: Flask) -> Any:
         seconds=COMPACT_SECONDS,
         id="tally_compaction",
         name="breach tally compaction",
+    )
+    scheduler.add_job(
+        _in_context(app, purge_idempotency),
+        "interval",
+        seconds=PURGE_SECONDS,
+        id="idempotency_purge",
+        name="purge of expired Idempotency-Key records",
+        next_run_time=now_utc(),
     )
     scheduler.add_job(
         _in_context(app, refresh_holidays),
@@ -209,6 +230,7 @@ def hold_leadership(app: Flask, poll_seconds: float = STANDBY_POLL_SECONDS) -> A
 
 def run_scheduler(app: Flask) -> None:
     """Run the scheduler in this process until interrupted."""
+    hooks.install()  # create_app did; said here too, as the jobs rely on them
     lock = hold_leadership(app)
     try:
         build_scheduler(app).start()
@@ -247,6 +269,7 @@ def deliver_command() -> None:
 @click.option("--policy", "policy_code", default=None)
 def recalculate_command(calendar_code: str | None, policy_code: str | None) -> None:
     """Recount open clocks after a calendar or policy change (finished clocks never change)."""
+    begin_write(db.session)
     changed = recalculate_open_clocks(
         session=db.session, at=now_utc(), calendar_code=calendar_code, policy_code=policy_code
     )
@@ -258,6 +281,7 @@ def recalculate_command(calendar_code: str | None, policy_code: str | None) -> N
 def rebuild_tallies_command() -> None:
     """Recount the breach tallies from the clocks (after loading clocks past the ORM)."""
     started = time.perf_counter()
+    begin_write(db.session)
     tallies.rebuild(db.session.connection())
     db.session.commit()
     click.echo(f"breach tallies rebuilt in {time.perf_counter() - started:.1f} s")

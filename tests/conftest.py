@@ -99,7 +99,7 @@ def test_config(backend: str, tmp: Path, **overrides: Any) -> dict[str, Any]:
     """Config of a test app."""
     return {
         "TESTING": True,
-        "SECRET_KEY": "test-secret-key-of-sufficient-length-0123456789",
+        "MASTER_SECRET": "test-secret-key-of-sufficient-length-0123456789",
         "DATABASE_URL": database_url(backend, tmp),
         "UPLOAD_DIR": str(tmp / "uploads"),
         "MAIL_DIR": str(tmp / "mail"),

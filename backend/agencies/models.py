@@ -8,7 +8,10 @@ from typing import Any
 from sqlalchemy import Boolean, ForeignKey, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, now_utc, reference
+from backend.db import Base, now_utc
+
+# the working-day calendar an agency counts on unless told otherwise (`backend.sla.calendars`)
+DEFAULT_CALENDAR_CODE = "ID-JB"
 
 
 class Agency(Base):
@@ -22,8 +25,8 @@ class Agency(Base):
     short_name: Mapped[str] = mapped_column(String(80))
     parent_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"))
     area_code: Mapped[str | None] = mapped_column(String(20))
-    timezone: Mapped[str] = mapped_column(String(40), default="Asia/Jakarta")
-    calendar_code: Mapped[str] = mapped_column(String(40), default="ID-JB")
+    # the working-day calendar the agency counts on; its zone is the agency's local time
+    calendar_code: Mapped[str] = mapped_column(String(40), default=DEFAULT_CALENDAR_CODE)
     # the city complaint team (verifiers) and the inspectorate (late escalations) are flagged
     is_complaint_team: Mapped[bool] = mapped_column(Boolean, default=False)
     is_inspectorate: Mapped[bool] = mapped_column(Boolean, default=False)
@@ -77,7 +80,3 @@ class RoutingRule(Base):
     category_id: Mapped[int] = mapped_column(ForeignKey("categories.id"), index=True)
     kecamatan_code: Mapped[str | None] = mapped_column(ForeignKey("kecamatan.code"))
     agency_id: Mapped[int] = mapped_column(ForeignKey("agencies.id"))
-
-
-# intake caches these per process, exactly: any change replaces the reference stamp
-reference.watch(Agency, Kecamatan, Kelurahan, Category, RoutingRule)

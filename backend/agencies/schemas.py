@@ -5,6 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from backend.agencies.models import DEFAULT_CALENDAR_CODE
 from backend.auth.schemas import ROLES
 
 Code = validate.Regexp(r"^[A-Z0-9][A-Z0-9-]{1,39}$", error="Use 2-40 capitals, digits and '-'.")
@@ -19,9 +20,14 @@ class AgencySchema(ma.Schema):
     short_name = fields.String(required=True, validate=validate.Length(min=1, max=80))
     parent_id = fields.Integer(dump_only=True, allow_none=True)
     area_code = fields.String(allow_none=True, validate=validate.Length(max=20))
-    timezone = fields.String(
-        load_default="Asia/Jakarta",
-        validate=validate.OneOf(["Asia/Jakarta", "Asia/Makassar", "Asia/Jayapura"]),
+    calendar = fields.String(
+        attribute="calendar_code",
+        load_default=DEFAULT_CALENDAR_CODE,
+        validate=validate.Length(min=1, max=40),
+        metadata={
+            "description": "The working-day calendar the agency counts on; its zone (WIB, WITA, "
+            "WIT) is the agency's local time"
+        },
     )
     is_complaint_team = fields.Boolean(dump_only=True)
     email = fields.Email(allow_none=True)
@@ -46,8 +52,9 @@ class AgencyCreateSchema(AgencySchema):
 
 
 class AgencyUpdateSchema(ma.Schema):
-    """Changes to an agency's public details."""
+    """Changes to an agency's public details and its calendar (new clocks count on it)."""
 
+    calendar = fields.String(attribute="calendar_code", validate=validate.Length(min=1, max=40))
     name = fields.String(validate=validate.Length(min=1, max=200))
     short_name = fields.String(validate=validate.Length(min=1, max=80))
     email = fields.Email(allow_none=True)

@@ -5,15 +5,24 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import column, select, table
 from sqlalchemy.orm import Session
 
-from backend.agencies.models import Agency, Category, Kecamatan, Kelurahan, RoutingRule
+from backend.agencies.models import (
+    DEFAULT_CALENDAR_CODE,
+    Agency,
+    Category,
+    Kecamatan,
+    Kelurahan,
+    RoutingRule,
+)
+from backend.agencies.permissions import POLICY
 from backend.auth import service as auth_service
-from backend.auth.models import Role, User
+from backend.auth.models import User
 from backend.auth.principal import Principal
+from backend.auth.roles import Role
 from backend.db import Page, reference
-from backend.errors import Conflict, Forbidden, NotFound, ValidationFailed
+from backend.errors import Conflict, NotFound, ValidationFailed
 
 
 def list_agencies(*, session: Session) -> list[Agency]:
@@ -49,11 +58,7 @@ def assignable_officers(*, session: Session, principal: Principal, agency_id: in
 
     Verifiers and admins see any agency's; an agency head only their own agency's.
     """
-    if principal.has(Role.AGENCY_HEAD):
-        if principal.agency_id != agency_id:
-            raise Forbidden()
-    elif not principal.has(Role.VERIFIER, Role.ADMIN):
-        raise Forbidden()
+    POLICY.require(principal, "agencies.list_officers", agency_id)
     get_agency(session=session, agency_id=agency_id)
     return officers_of(session=session, agency_id=agency_id)
 
@@ -71,6 +76,7 @@ def create_agency(*, session: Session, data: dict[str, Any]) -> Agency:
     if session.scalar(select(Agency.id).where(Agency.code == data["code"])) is not None:
         raise Conflict()
     parent_code = data.pop("parent_code", None)
+    _check_calendar(session, data.get("calendar_code"))
     agency = Agency(**data)
     if parent_code:
         agency.parent_id = agency_by_code(session=session, code=parent_code, field="parent_code").id
@@ -82,9 +88,22 @@ def create_agency(*, session: Session, data: dict[str, Any]) -> Agency:
 def update_agency(*, session: Session, agency_id: int, changes: dict[str, Any]) -> Agency:
     """Change an agency's public details."""
     agency = get_agency(session=session, agency_id=agency_id)
+    _check_calendar(session, changes.get("calendar_code"))
     for key, value in changes.items():
         setattr(agency, key, value)
     return agency
+
+
+# the sla domain's table, named as a foreign key would name it: agencies sit below sla
+_CALENDARS = table("calendars", column("code"))
+
+
+def _check_calendar(session: Session, code: str | None) -> None:
+    """An agency may count on an existing calendar only (or the default, which may be absent)."""
+    if code is None or code == DEFAULT_CALENDAR_CODE:
+        return
+    if session.scalar(select(_CALENDARS.c.code).where(_CALENDARS.c.code == code)) is None:
+        raise ValidationFailed(errors={"calendar": [f"Unknown calendar {code!r}."]})
 
 
 def list_categories(*, session: Session, include_inactive: bool = False) -> list[Category]:

@@ -8,6 +8,7 @@ from flask.views import MethodView
 
 from backend.agencies import service
 from backend.agencies.models import Agency, Category
+from backend.agencies.permissions import POLICY
 from backend.agencies.schemas import (
     AgencyCreateSchema,
     AgencySchema,
@@ -21,8 +22,8 @@ from backend.agencies.schemas import (
     StaffQuerySchema,
     StaffUpdateSchema,
 )
-from backend.auth.access import authenticated, current_principal
-from backend.auth.models import Role, User
+from backend.auth.access import authorize, current_principal
+from backend.auth.models import User
 from backend.auth.schemas import UserSchema
 from backend.extensions import db
 from backend.web.pagination import PageArgsSchema, page_body, page_schema
@@ -44,7 +45,7 @@ class Agencies(MethodView):
         return service.list_agencies(session=db.session)
 
     @blp.doc(operationId="createAgency")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "agencies.manage")
     @blp.arguments(AgencyCreateSchema)
     @blp.response(201, AgencySchema)
     def post(self, data: dict[str, Any]) -> Agency:
@@ -65,7 +66,7 @@ class AgencyItem(MethodView):
         return service.get_agency(session=db.session, agency_id=agency_id)
 
     @blp.doc(operationId="updateAgency")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "agencies.manage")
     @blp.arguments(AgencyUpdateSchema)
     @blp.response(200, AgencySchema)
     def patch(self, changes: dict[str, Any], agency_id: int) -> Agency:
@@ -80,7 +81,7 @@ class AgencyOfficers(MethodView):
     """Who in an agency a complaint can be assigned to."""
 
     @blp.doc(operationId="listAgencyOfficers")
-    @authenticated(Role.AGENCY_HEAD, Role.VERIFIER, Role.ADMIN)
+    @authorize(POLICY, "agencies.list_officers")
     @blp.response(200, OfficerSchema(many=True))
     def get(self, agency_id: int) -> list[User]:
         """Active officers and heads of an agency, to assign a complaint / Petugas instansi.
@@ -103,7 +104,7 @@ class Categories(MethodView):
         return service.list_categories(session=db.session)
 
     @blp.doc(operationId="createCategory")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "agencies.manage")
     @blp.arguments(CategoryCreateSchema)
     @blp.response(201, CategorySchema)
     def post(self, data: dict[str, Any]) -> Category:
@@ -132,14 +133,14 @@ class Routes(MethodView):
     """Which agency handles which category (and area)."""
 
     @blp.doc(operationId="listRoutingRules")
-    @authenticated(Role.ADMIN, Role.VERIFIER, Role.SUPERVISOR)
+    @authorize(POLICY, "agencies.read_routes")
     @blp.response(200, RouteSchema(many=True))
     def get(self) -> list[dict[str, Any]]:
         """List routing rules / Aturan disposisi."""
         return service.list_routes(session=db.session)
 
     @blp.doc(operationId="setRoutingRule")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "agencies.manage")
     @blp.arguments(RouteSchema)
     @blp.response(200, RouteSchema)
     def put(self, data: dict[str, Any]) -> dict[str, Any]:
@@ -154,7 +155,7 @@ class RouteItem(MethodView):
     """One routing rule."""
 
     @blp.doc(operationId="deleteRoutingRule")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "agencies.manage")
     @blp.response(204)
     def delete(self, rule_id: int) -> None:
         """Remove a routing rule / Hapus aturan."""
@@ -167,7 +168,7 @@ class Users(MethodView):
     """Accounts (admin)."""
 
     @blp.doc(operationId="listUsers")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "agencies.manage")
     @blp.arguments(StaffQuerySchema, location="query")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(UserSchema, "UserPageSchema"))
@@ -176,7 +177,7 @@ class Users(MethodView):
         return page_body(service.list_staff(session=db.session, **filters, **paging))
 
     @blp.doc(operationId="createUser")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "agencies.manage")
     @blp.arguments(StaffCreateSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict[str, Any]) -> User:
@@ -191,7 +192,7 @@ class UserItem(MethodView):
     """One account (admin)."""
 
     @blp.doc(operationId="updateUser")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "agencies.manage")
     @blp.arguments(StaffUpdateSchema)
     @blp.response(200, UserSchema)
     def patch(self, changes: dict[str, Any], user_id: int) -> User:

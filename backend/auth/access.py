@@ -1,4 +1,4 @@
-"""The HTTP side of authentication: JWT loaders and the `authenticated` view decorator."""
+"""The HTTP side of authentication: JWT loaders and the `authorize` view decorator."""
 
 from __future__ import annotations
 
@@ -11,9 +11,9 @@ from flask import Response, current_app, g, request
 from flask_jwt_extended import JWTManager, get_jwt, verify_jwt_in_request
 from flask_smorest.utils import deepupdate
 
+from backend.auth.permissions import Policy
 from backend.auth.principal import PUBLIC, Principal
 from backend.auth.service import token_in_force
-from backend.errors import Forbidden
 from backend.extensions import db
 from backend.web.problems import problem_response
 
@@ -75,21 +75,24 @@ def current_principal() -> Principal:
     return g.get("principal", PUBLIC)
 
 
-def authenticated(
-    *roles: str, scopes: tuple[str, ...] = (), optional: bool = False, refresh: bool = False
+def authorize(
+    policy: Policy, action: str, *, refresh: bool = False
 ) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
-    """Require a token; with `roles`, a user of one of them; with `scopes`, a client scope.
+    """The view takes `action` of `policy`: a caller its rule does not admit is refused.
 
-    A user passes when `roles` names their role; an API client passes when it holds one of
-    `scopes`. With `optional`, anonymous callers get through as PUBLIC.
+    A token is required unless the rule is public (then anonymous callers pass as PUBLIC);
+    `refresh` takes the refresh token instead of the access token. The object-level part of
+    the rule is the service's to check, once it has the object (`Policy.require`).
     """
+    rule = policy.rule(action)
 
     def decorator(view: Callable[..., Any]) -> Callable[..., Any]:
         @wraps(view)
         def wrapper(*args: Any, **kwargs: Any) -> Any:
+            optional = rule.public and not refresh
             found = (
                 None
-                if optional and not refresh and _carries_no_token()
+                if optional and _carries_no_token()
                 else verify_jwt_in_request(
                     optional=optional,
                     refresh=refresh,
@@ -97,15 +100,12 @@ def authenticated(
                 )
             )
             principal = principal_from_claims(get_jwt()) if found else PUBLIC
-            if found and not _allowed(principal, roles, scopes):
-                if principal.is_client:
-                    raise Forbidden("insufficient_scope", scope=" | ".join(scopes) or "-")
-                raise Forbidden()
+            policy.require(principal, action)
             g.principal = principal
             return view(*args, **kwargs)
 
         doc = deepcopy(getattr(wrapper, "_apidoc", {}))
-        security = [*SECURITY, {}] if optional else SECURITY
+        security = [*SECURITY, {}] if rule.public and not refresh else SECURITY
         doc["manual_doc"] = deepupdate(doc.get("manual_doc", {}), {"security": security})
         wrapper._apidoc = doc  # type: ignore[attr-defined]
         return wrapper
@@ -122,9 +122,3 @@ def _carries_no_token() -> bool:
         config["JWT_HEADER_NAME"] not in request.headers
         and config["JWT_ACCESS_COOKIE_NAME"] not in request.cookies
     )
-
-
-def _allowed(principal: Principal, roles: tuple[str, ...], scopes: tuple[str, ...]) -> bool:
-    if principal.is_client:
-        return bool(scopes) and bool(principal.scopes & set(scopes))
-    return not roles or principal.role in roles

@@ -12,21 +12,6 @@ from sqlalchemy.orm import Mapped, mapped_column
 from backend.db import Base, now_utc
 
 
-class Role(StrEnum):
-    """Who a user is (ARCHITECTURE.md, People and what they may see)."""
-
-    CITIZEN = "citizen"
-    OFFICER = "officer"
-    AGENCY_HEAD = "agency_head"
-    VERIFIER = "verifier"
-    SUPERVISOR = "supervisor"
-    ADMIN = "admin"
-
-
-STAFF_ROLES = frozenset(r for r in Role if r is not Role.CITIZEN)
-AGENCY_ROLES = frozenset({Role.OFFICER, Role.AGENCY_HEAD})
-
-
 class Scope(StrEnum):
     """What a third-party app may do."""
 

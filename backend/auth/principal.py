@@ -4,14 +4,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from backend.auth.models import AGENCY_ROLES, STAFF_ROLES, Role
+from backend.auth.roles import AGENCY_STAFF, STAFF, Role
 
 
 @dataclass(frozen=True)
 class Principal:
-    """A logged-in user, an API client, or nobody (`kind == "public"`)."""
+    """A logged-in user, an API client, the holder of a code and PIN, or nobody (`public`)."""
 
-    kind: str  # "user", "client" or "public"
+    kind: str  # "user", "client", "tracker" (code and PIN of complaint `id`) or "public"
     id: int | None = None
     role: str | None = None
     agency_id: int | None = None
@@ -21,12 +21,12 @@ class Principal:
     @property
     def is_staff(self) -> bool:
         """Any city employee."""
-        return self.kind == "user" and self.role in STAFF_ROLES
+        return self.kind == "user" and self.role in STAFF
 
     @property
     def is_agency_staff(self) -> bool:
         """An officer or agency head, bound to one agency."""
-        return self.kind == "user" and self.role in AGENCY_ROLES
+        return self.kind == "user" and self.role in AGENCY_STAFF
 
     @property
     def is_citizen(self) -> bool:
@@ -39,9 +39,14 @@ class Principal:
         return self.kind == "client"
 
     @property
-    def sees_confidential_identity(self) -> bool:
-        """Verifier, supervisor and admin may see a confidential identity (Pasal 42(5), 49)."""
-        return self.kind == "user" and self.role in {Role.VERIFIER, Role.SUPERVISOR, Role.ADMIN}
+    def is_tracker(self) -> bool:
+        """The holder of a complaint's tracking code and PIN (no account)."""
+        return self.kind == "tracker"
+
+    @classmethod
+    def tracker(cls, complaint_id: int) -> Principal:
+        """Whoever just gave the code and PIN of complaint `complaint_id`."""
+        return cls(kind="tracker", id=complaint_id, label="Pelapor")
 
     def has(self, *roles: str) -> bool:
         """Whether this is a user with one of `roles`."""

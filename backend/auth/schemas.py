@@ -5,7 +5,8 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.auth.models import Role, Scope
+from backend.auth.models import Scope
+from backend.auth.roles import Role
 
 ROLES = [r.value for r in Role]
 SCOPES = [s.value for s in Scope]

@@ -11,7 +11,8 @@ from argon2.exceptions import InvalidHashError, VerificationError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.auth.models import AGENCY_ROLES, ApiClient, RevokedToken, Role, Scope, User
+from backend.auth.models import ApiClient, RevokedToken, Scope, User
+from backend.auth.roles import AGENCY_STAFF, Role
 from backend.db import Page, now_utc, paginate
 from backend.errors import Conflict, NotFound, Unauthorized, ValidationFailed
 
@@ -39,7 +40,7 @@ def normalise_email(email: str) -> str:
 
 
 def _check_agency_binding(role: str, agency_id: int | None) -> None:
-    if role in AGENCY_ROLES and agency_id is None:
+    if role in AGENCY_STAFF and agency_id is None:
         raise ValidationFailed(errors={"agency": ["Officers and agency heads need an agency."]})
 
 

@@ -21,8 +21,9 @@ from flask_jwt_extended import (
 from jwt import PyJWTError
 
 from backend.auth import service
-from backend.auth.access import authenticated, current_principal
-from backend.auth.models import ApiClient, Role, User
+from backend.auth.access import authorize, current_principal
+from backend.auth.models import ApiClient, User
+from backend.auth.permissions import POLICY
 from backend.auth.schemas import (
     ApiClientCreateSchema,
     ApiClientSchema,
@@ -118,7 +119,7 @@ class Refresh(MethodView):
     """Rotate the refresh token."""
 
     @blp.doc(operationId="refreshToken")
-    @authenticated(refresh=True)
+    @authorize(POLICY, "auth.refresh", refresh=True)
     @blp.arguments(RefreshSchema)
     @blp.response(200, TokenSchema)
     def post(self, _data: dict[str, Any]) -> Any:
@@ -138,7 +139,7 @@ class Logout(MethodView):
     """Revoke the current tokens."""
 
     @blp.doc(operationId="logout")
-    @authenticated()
+    @authorize(POLICY, "auth.logout")
     @blp.arguments(LogoutSchema)
     @blp.response(204)
     def post(self, data: dict[str, Any]) -> Any:
@@ -160,7 +161,7 @@ class Me(MethodView):
     """The logged-in user."""
 
     @blp.doc(operationId="getCurrentUser")
-    @authenticated(*Role)
+    @authorize(POLICY, "auth.me")
     @blp.response(200, UserSchema)
     def get(self) -> User:
         """The account of the logged-in user / Akun saya."""
@@ -197,7 +198,7 @@ class ApiClients(MethodView):
     """Third-party apps (admin)."""
 
     @clients_blp.doc(operationId="listApiClients")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "auth.manage_clients")
     @clients_blp.arguments(PageArgsSchema, location="query")
     @clients_blp.response(200, page_schema(ApiClientSchema, "ApiClientPageSchema"))
     def get(self, args: dict[str, Any]) -> dict[str, Any]:
@@ -205,7 +206,7 @@ class ApiClients(MethodView):
         return page_body(service.list_api_clients(session=db.session, **args))
 
     @clients_blp.doc(operationId="createApiClient")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "auth.manage_clients")
     @clients_blp.arguments(ApiClientCreateSchema)
     @clients_blp.response(201, ApiClientSchema)
     def post(self, data: dict[str, Any]) -> ApiClient:
@@ -223,7 +224,7 @@ class ApiClientItem(MethodView):
     """One API client."""
 
     @clients_blp.doc(operationId="deactivateApiClient")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "auth.manage_clients")
     @clients_blp.response(200, ApiClientSchema)
     def delete(self, client_pk: int) -> ApiClient:
         """Deactivate an API client / Nonaktifkan aplikasi."""

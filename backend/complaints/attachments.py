@@ -15,13 +15,13 @@ from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
-from backend.auth.models import Role
 from backend.auth.principal import Principal
+from backend.complaints import storage
 from backend.complaints.models import Attachment, Complaint, Visibility
-from backend.complaints.service import is_staff_of
+from backend.complaints.permissions import POLICY
+from backend.complaints.queries import complaint_to_change, get_complaint
 from backend.complaints.timeline import actor_of, append_event
 from backend.errors import (
-    Forbidden,
     NotFound,
     PayloadTooLarge,
     UnsupportedMediaType,
@@ -62,26 +62,23 @@ def store_attachment(
     *,
     session: Session,
     principal: Principal,
-    complaint: Complaint,
+    complaint_id: int,
     filename: str,
     stream: BinaryIO,
     upload_dir: str,
     visibility: str,
     at: datetime,
-    tracker: bool = False,
 ) -> Attachment:
-    """Check, clean and store one file, and record it in the timeline."""
-    # supervisors and admins read cases; they do not add to them
-    staff = (
-        not tracker
-        and is_staff_of(principal, complaint)
-        and not principal.has(Role.SUPERVISOR, Role.ADMIN)
+    """Check, clean and store one file, and record it in the timeline.
+
+    The file is kept only if the transaction commits (`backend.complaints.storage`).
+    """
+    action = (
+        "complaints.upload_internal" if visibility == Visibility.INTERNAL else "complaints.upload"
     )
-    owner = principal.is_citizen and complaint.citizen_id == principal.id
-    if not (staff or owner or tracker):
-        raise Forbidden()
-    if visibility == Visibility.INTERNAL and not staff:
-        raise Forbidden()
+    complaint = complaint_to_change(
+        session=session, principal=principal, complaint_id=complaint_id, action=action
+    )
     count = session.scalar(
         select(func.count()).select_from(Attachment).where(Attachment.complaint_id == complaint.id)
     )
@@ -99,9 +96,7 @@ def store_attachment(
     if mime in IMAGE_TYPES:
         content = _strip_metadata(content, mime)
     key = secrets.token_hex(16)
-    path = Path(upload_dir)
-    path.mkdir(parents=True, exist_ok=True)
-    (path / key).write_bytes(content)
+    storage.stage(session, upload_dir, key, content)
     attachment = Attachment(
         complaint_id=complaint.id,
         filename=safe_filename(filename),
@@ -110,8 +105,8 @@ def store_attachment(
         sha256=hashlib.sha256(content).hexdigest(),
         storage_key=key,
         visibility=visibility,
-        uploaded_by_kind="complainant" if (tracker or owner) else "staff",
-        uploaded_by_id=principal.id if not tracker else None,
+        uploaded_by_kind="staff" if principal.is_staff else "complainant",
+        uploaded_by_id=principal.id if principal.kind == "user" else None,
         created_at=at,
     )
     session.add(attachment)
@@ -127,7 +122,7 @@ def store_attachment(
             "content_type": mime,
             "size": attachment.size,
         },
-        actor=actor_of(principal, tracker=tracker),
+        actor=actor_of(principal),
         at=at,
     )
     attachment.event_id = event.id
@@ -135,26 +130,38 @@ def store_attachment(
 
 
 def list_attachments(
-    *, session: Session, complaint: Complaint, include_internal: bool
+    *, session: Session, principal: Principal, complaint: Complaint
 ) -> list[Attachment]:
-    """A complaint's files; internal ones only for staff."""
+    """A complaint's files; internal ones only for staff who handle it."""
     query = (
         select(Attachment).where(Attachment.complaint_id == complaint.id).order_by(Attachment.id)
     )
-    if not include_internal:
+    if not POLICY.can(principal, "complaints.read_internal", complaint):
         query = query.where(Attachment.visibility == Visibility.PUBLIC)
     return list(session.scalars(query))
 
 
-def get_attachment(
-    *, session: Session, complaint: Complaint, attachment_id: int, include_internal: bool
-) -> Attachment:
-    """One file of a complaint the caller may see."""
+def attachment_file(
+    *,
+    session: Session,
+    principal: Principal,
+    complaint_id: int,
+    attachment_id: int,
+    upload_dir: str,
+) -> tuple[Attachment, Path]:
+    """One file of a complaint the caller may open, and where its bytes are."""
+    complaint = get_complaint(session=session, principal=principal, complaint_id=complaint_id)
     attachment = session.get(Attachment, attachment_id)
     if (
         attachment is None
         or attachment.complaint_id != complaint.id
-        or (attachment.visibility == Visibility.INTERNAL and not include_internal)
+        or (
+            attachment.visibility == Visibility.INTERNAL
+            and not POLICY.can(principal, "complaints.read_internal", complaint)
+        )
     ):
         raise NotFound()
-    return attachment
+    path = storage.path_of(upload_dir, attachment.storage_key)
+    if not path.exists():
+        raise NotFound("file_missing")
+    return attachment, path

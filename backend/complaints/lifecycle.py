@@ -10,13 +10,16 @@ from sqlalchemy.orm import Session
 
 from backend.agencies import service as agencies
 from backend.agencies.models import Agency
-from backend.auth.models import Role, User
+from backend.auth.models import User
 from backend.auth.principal import Principal
+from backend.auth.roles import Role
 from backend.complaints import notices
 from backend.complaints.models import Complaint, ComplaintEvent, Status
+from backend.complaints.permissions import POLICY, is_complainant
+from backend.complaints.queries import complaint_to_change
 from backend.complaints.timeline import actor_of, append_event
 from backend.db import now_utc
-from backend.errors import Conflict, DomainError, Forbidden, ValidationFailed
+from backend.errors import Conflict, DomainError, ValidationFailed
 from backend.sla.calendars import calendar_code_of, compute_deadline
 from backend.sla.clocks import (
     OPEN_STATES,
@@ -32,8 +35,6 @@ from backend.sla.clocks import (
 from backend.sla.models import ClockKind, ClockState, SlaClock, Unit
 from backend.sla.working_calendar import Deadline
 
-COMPLAINANT = "complainant"  # the citizen owner, or whoever holds the code and PIN
-AGENCY = "agency"  # officer or agency head of the complaint's agency
 # the clocks that run against the institution and that a postponement (tunda) may hold; never
 # the citizen's completion clock, which would only lengthen the citizen's own window
 INSTITUTION_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION)
@@ -50,7 +51,6 @@ class Action:
 
     sources: frozenset[str]
     target: str | None  # None: the status stays
-    actors: frozenset[str]  # roles, or COMPLAINANT / AGENCY
     reason_required: bool = False
     stops: tuple[str, ...] = ()
     starts: tuple[str, ...] = ()
@@ -71,14 +71,12 @@ ACTIONS: dict[str, Action] = {
     "verify": Action(
         _s(Status.SUBMITTED),
         Status.VERIFIED,
-        frozenset({Role.VERIFIER}),
         stops=(ClockKind.RESPONSE,),
         starts=(ClockKind.DECISION,),
     ),
     "request_info": Action(
         _s(Status.SUBMITTED),
         Status.INCOMPLETE,
-        frozenset({Role.VERIFIER}),
         reason_required=True,
         stops=(ClockKind.RESPONSE,),
         starts=(ClockKind.COMPLETION,),
@@ -86,25 +84,21 @@ ACTIONS: dict[str, Action] = {
     "complete_info": Action(
         _s(Status.INCOMPLETE),
         Status.SUBMITTED,
-        frozenset({COMPLAINANT, Role.VERIFIER}),
         stops=(ClockKind.COMPLETION,),
     ),
     "reroute": Action(
         _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
         None,
-        frozenset({Role.VERIFIER}),
         reason_required=True,
     ),
     "assign": Action(
         _s(Status.VERIFIED, Status.IN_PROGRESS),
         Status.IN_PROGRESS,
-        frozenset({Role.AGENCY_HEAD, Role.VERIFIER}),
     ),
-    "start": Action(_s(Status.VERIFIED), Status.IN_PROGRESS, frozenset({AGENCY})),
+    "start": Action(_s(Status.VERIFIED), Status.IN_PROGRESS),
     "decide": Action(
         _s(Status.IN_PROGRESS),
         Status.DECIDED,
-        frozenset({AGENCY}),
         stops=(ClockKind.DECISION,),
         starts=(ClockKind.DELIVERY,),
         needs_delivery=None,
@@ -112,21 +106,18 @@ ACTIONS: dict[str, Action] = {
     "deliver": Action(
         _s(Status.DECIDED),
         None,
-        frozenset({AGENCY, Role.VERIFIER}),
         stops=(ClockKind.DELIVERY,),
         needs_delivery=False,
     ),
     "close": Action(
         _s(Status.DECIDED),
         Status.CLOSED,
-        frozenset({COMPLAINANT, AGENCY, Role.VERIFIER}),
         needs_delivery=True,
         staff_after_dispute_window=True,
     ),
     "reopen": Action(
         _s(Status.DECIDED),
         Status.IN_PROGRESS,
-        frozenset({COMPLAINANT}),
         reason_required=True,
         starts=(ClockKind.DECISION,),
         needs_delivery=True,
@@ -135,14 +126,12 @@ ACTIONS: dict[str, Action] = {
     "reject": Action(
         _s(Status.SUBMITTED, Status.VERIFIED),
         Status.REJECTED,
-        frozenset({Role.VERIFIER}),
         reason_required=True,
         stops_all=True,
     ),
     "withdraw": Action(
         _s(Status.SUBMITTED, Status.INCOMPLETE, Status.VERIFIED, Status.IN_PROGRESS),
         Status.WITHDRAWN,
-        frozenset({COMPLAINANT, Role.VERIFIER}),
         reason_required=True,
         stops_all=True,
     ),
@@ -151,40 +140,19 @@ ACTIONS: dict[str, Action] = {
     "postpone": Action(
         _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
         None,
-        frozenset({Role.VERIFIER, AGENCY}),
         reason_required=True,
         pauses=INSTITUTION_CLOCKS,
     ),
     "resume": Action(
         _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
         None,
-        frozenset({Role.VERIFIER, AGENCY}),
         resumes=INSTITUTION_CLOCKS,
     ),
 }
 # taken by the system alone, when the citizen's completion window expires (Pasal 44(5))
-DEEMED_WITHDRAWN = Action(_s(Status.INCOMPLETE), Status.WITHDRAWN, frozenset(), stops_all=True)
+DEEMED_WITHDRAWN = Action(_s(Status.INCOMPLETE), Status.WITHDRAWN, stops_all=True)
 
 RESOLUTION_CODES = ("outside_authority", "not_a_complaint", "duplicate", "insufficient_information")
-
-
-def is_complainant(principal: Principal, complaint: Complaint, *, tracker: bool) -> bool:
-    """Whether the caller is the complainant: the citizen owner or the holder of code and PIN."""
-    return tracker or (principal.is_citizen and complaint.citizen_id == principal.id)
-
-
-def may_act(principal: Principal, complaint: Complaint, action: Action, *, tracker: bool) -> bool:
-    """Whether the caller counts as one of the action's actors for this complaint."""
-    if is_complainant(principal, complaint, tracker=tracker):
-        return COMPLAINANT in action.actors
-    if (
-        AGENCY in action.actors
-        and principal.is_agency_staff
-        and principal.agency_id == complaint.agency_id
-        and complaint.verified_at is not None
-    ):
-        return True
-    return principal.kind == "user" and principal.role in action.actors
 
 
 def allowed_actions(
@@ -192,7 +160,6 @@ def allowed_actions(
     complaint: Complaint,
     *,
     session: Session,
-    tracker: bool = False,
     now: datetime | None = None,
 ) -> list[str]:
     """The actions this caller may take now (the front end shows these buttons)."""
@@ -200,14 +167,14 @@ def allowed_actions(
     return [
         name
         for name, action in ACTIONS.items()
-        if may_act(principal, complaint, action, tracker=tracker)
+        if POLICY.can(principal, f"complaints.transition.{name}", complaint)
         and _state_problem(
             session=session,
             complaint=complaint,
             name=name,
             action=action,
             at=now,
-            complainant=is_complainant(principal, complaint, tracker=tracker),
+            complainant=is_complainant(principal, complaint),
         )
         is None
     ]
@@ -294,6 +261,38 @@ def _state_problem(
     return None
 
 
+def take_action(
+    *,
+    session: Session,
+    principal: Principal,
+    complaint_id: int,
+    if_match: str | None,
+    action_name: str,
+    at: datetime,
+    reason: str | None = None,
+    data: dict[str, Any] | None = None,
+) -> Complaint:
+    """Take `action_name` on the complaint at the version `if_match` names (see `transition`)."""
+    complaint = complaint_to_change(
+        session=session,
+        principal=principal,
+        complaint_id=complaint_id,
+        action="complaints.transition",
+        if_match=if_match,
+        versioned=True,
+    )
+    transition(
+        session=session,
+        principal=principal,
+        complaint=complaint,
+        action_name=action_name,
+        at=at,
+        reason=reason,
+        data=data,
+    )
+    return complaint
+
+
 def transition(
     *,
     session: Session,
@@ -303,22 +302,20 @@ def transition(
     at: datetime,
     reason: str | None = None,
     data: dict[str, Any] | None = None,
-    tracker: bool = False,
 ) -> ComplaintEvent:
     """Take `action_name` on `complaint`: check, change status, move clocks, record the event."""
     data = data or {}
     action = ACTIONS.get(action_name)
     if action is None:
         raise ValidationFailed(errors={"action": [f"Unknown action {action_name!r}."]})
-    if not may_act(principal, complaint, action, tracker=tracker):
-        raise Forbidden()
+    POLICY.require(principal, f"complaints.transition.{action_name}", complaint)
     problem = _state_problem(
         session=session,
         complaint=complaint,
         name=action_name,
         action=action,
         at=at,
-        complainant=is_complainant(principal, complaint, tracker=tracker),
+        complainant=is_complainant(principal, complaint),
     )
     if problem is not None:
         raise problem
@@ -334,7 +331,7 @@ def transition(
         at=at,
         reason=reason,
         data=data,
-        actor=actor_of(principal, tracker=tracker),
+        actor=actor_of(principal),
     )
 
 

@@ -291,15 +291,18 @@ class Attachment(Base):
 
 
 class IdempotencyRecord(Base):
-    """The first result of a POST that carried an Idempotency-Key, replayed on retry."""
+    """The first receipt of an intake that carried an Idempotency-Key, for a retry within 24 h.
+
+    Neither the key nor the caller is stored: `lookup` is a keyed hash of both. The receipt
+    holds the PIN, so it is stored only sealed (encrypted) with a key derived from the
+    Idempotency-Key itself, which only the client has: the database alone cannot open it.
+    """
 
     __tablename__ = "idempotency_records"
-    __table_args__ = (UniqueConstraint("scope", "key"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
-    scope: Mapped[str] = mapped_column(String(80))
-    key: Mapped[str] = mapped_column(String(200))
+    lookup: Mapped[str] = mapped_column(String(64), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
-    response: Mapped[dict[str, Any]] = mapped_column(default=dict)
-    created_at: Mapped[datetime] = mapped_column(default=now_utc)
+    sealed: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)

@@ -1,28 +1,36 @@
 """`complaints.next_due_at`: the earliest deadline of a complaint's running clocks, kept in step.
 
 Denormalised so that the staff queue sorted by deadline and the overdue filter are index scans
-over a million complaints (issue 5). It is refreshed after every flush that starts, stops,
-pauses, resumes, expires or moves a clock, in the same transaction, wherever that happens (the
-lifecycle, the sweep, a policy recalculation): the sla domain does not need to know about it.
-Overdue stays the one rule of `SlaClock.overdue_at`: a complaint has an overdue clock exactly
-when its earliest running deadline has passed.
+over a million complaints (issue 5). Every flush that starts, stops, pauses, resumes, expires or
+moves a clock refreshes it in the same transaction, wherever that happens (the lifecycle, the
+sweep, a policy recalculation): the sla domain does not need to know about it. The listeners are
+installed by `backend.complaints.hooks`; intake, which writes with Core, sets the column from
+`earliest_due` of the clocks it writes. Overdue stays the one rule of `SlaClock.overdue_at`: a
+complaint has an overdue clock exactly when its earliest running deadline has passed.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import event, func, select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend.complaints.models import Complaint
-from backend.db import batch
 from backend.db.base import column_changed, committed_value
 from backend.sla.models import ClockState, SlaClock
 
 # the columns of a clock that move its complaint's earliest running deadline
 WATCHED = ("state", "due_at", "complaint_id")
+
+
+def earliest_due(clocks: Iterable[SlaClock]) -> datetime | None:
+    """The earliest deadline of the running ones among `clocks` (None: none runs)."""
+    return min(
+        (clock.due_at for clock in clocks if clock.state == ClockState.RUNNING), default=None
+    )
 
 
 def earliest_running_due() -> Any:
@@ -47,55 +55,26 @@ def refresh(session: Session, complaint_ids: set[int]) -> None:
         )
 
 
-def _changed(clock: SlaClock) -> bool:
-    return column_changed(clock, WATCHED)
-
-
 def _new_complaints(objects: Iterable[Any]) -> dict[int, Complaint]:
-    """New complaints whose id is already known (reserved before their INSERT)."""
+    """New complaints whose id is already known (given before their INSERT)."""
     return {obj.id: obj for obj in objects if isinstance(obj, Complaint) and obj.id is not None}
 
 
-def fill_new(new: Sequence[Any]) -> None:
-    """A complaint inserted with its clocks gets `next_due_at` in its INSERT, not an UPDATE.
-
-    All the clocks of a complaint not yet in the database are among `new` (intake).
-    """
+def before_flush(session: Session, _context: Any, _instances: Any) -> None:
+    """A complaint inserted with its clocks gets `next_due_at` in its INSERT, not an UPDATE."""
+    new = list(session.new)
     complaints = _new_complaints(new)
-    if not complaints:
-        return
-    earliest: dict[int, Any] = {}
-    for obj in new:
-        if (
-            isinstance(obj, SlaClock)
-            and obj.complaint_id in complaints
-            and obj.state == ClockState.RUNNING
-        ):
-            due = earliest.get(obj.complaint_id)
-            earliest[obj.complaint_id] = obj.due_at if due is None else min(due, obj.due_at)
     for complaint_id, complaint in complaints.items():
-        complaint.next_due_at = earliest.get(complaint_id)
+        complaint.next_due_at = earliest_due(
+            obj for obj in new if isinstance(obj, SlaClock) and obj.complaint_id == complaint_id
+        )
 
 
-@batch.derives
-def _fill_batch(new: Sequence[Any]) -> None:
-    """`insert_new`: the clocks must come with their complaint (no UPDATE follows)."""
-    complaints = _new_complaints(new)
-    if any(isinstance(obj, SlaClock) and obj.complaint_id not in complaints for obj in new):
-        raise batch.NeedsFlush
-    fill_new(new)
-
-
-@event.listens_for(Session, "before_flush")
-def _before_flush(session: Session, _context: Any, _instances: Any) -> None:
-    fill_new(list(session.new))
-
-
-@event.listens_for(Session, "after_flush")
-def _after_flush(session: Session, _context: Any) -> None:
+def after_flush(session: Session, _context: Any) -> None:
+    """The complaints whose clocks this flush changed get their earliest deadline again."""
     ids: set[int] = set()
     for obj in [*session.new, *session.dirty, *session.deleted]:
-        if isinstance(obj, SlaClock) and (obj in session.deleted or _changed(obj)):
+        if isinstance(obj, SlaClock) and (obj in session.deleted or column_changed(obj, WATCHED)):
             # the complaint it belongs to, and the one it belonged to (moved clocks)
             ids.update((obj.complaint_id, committed_value(obj, "complaint_id")))
     ids.discard(None)  # type: ignore[arg-type]

@@ -9,7 +9,7 @@ from backend.auth.models import User
 from backend.complaints.models import Complaint, ComplaintEvent
 from backend.db import now_utc
 from backend.notifications import service as outbox
-from backend.sla.calendars import get_calendar, next_office_time
+from backend.sla.calendars import calendar_of_agency, next_office_time
 
 # action -> (subject, body) of the citizen's e-mail; {code} is the tracking code
 CITIZEN_NOTICES: dict[str, tuple[str, str]] = {
@@ -66,5 +66,7 @@ def queue_notices(*, session: Session, complaint: Complaint, event: ComplaintEve
             subject=f"[Aduan] Pengaduan {complaint.tracking_code} ditugaskan kepada Anda",
             body=f'Pengaduan {complaint.tracking_code} "{complaint.title}" ditugaskan kepada Anda.',
             data={"complaint_id": complaint.id, "event": "assign"},
-            not_before=next_office_time(get_calendar(session=session), now_utc()),
+            not_before=next_office_time(
+                calendar_of_agency(session=session, agency_id=complaint.agency_id), now_utc()
+            ),
         )

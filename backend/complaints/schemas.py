@@ -16,7 +16,7 @@ from backend.complaints.models import (
     Visibility,
 )
 from backend.sla.schemas import ClockBaseSchema
-from backend.web.fields import LocalDateTime
+from backend.web.fields import LocalDateTime, TimeZoneName
 
 Text = validate.Length(max=10_000)
 Short = validate.Length(max=300)
@@ -116,6 +116,7 @@ class ReceiptSchema(ma.Schema):
     id = fields.Integer(required=True)
     tracking_code = fields.String(required=True)
     pin = fields.String(required=True, metadata={"description": "Shown once; keep it"})
+    time_zone = TimeZoneName()
     received_at = LocalDateTime(required=True)
     received_by = fields.String(required=True)
     channel = fields.String(required=True)
@@ -149,6 +150,7 @@ class ComplaintSchema(ma.Schema):
     loss_description = fields.String(allow_none=True)
     remedy_requested = fields.String(allow_none=True)
     incident_place = fields.String(allow_none=True)
+    time_zone = TimeZoneName()
     incident_at = LocalDateTime(allow_none=True)
     service_date = fields.Date(allow_none=True)
     late_filing = fields.Boolean()
@@ -194,6 +196,7 @@ class ComplaintListItemSchema(ma.Schema):
     channel = fields.String()
     category = fields.String()
     agency = fields.String(allow_none=True)
+    time_zone = TimeZoneName()
     received_at = LocalDateTime()
     late_filing = fields.Boolean()
     next_due_at = LocalDateTime(allow_none=True)
@@ -241,6 +244,7 @@ class PublicComplaintSchema(ma.Schema):
     agency = fields.String(allow_none=True)
     kecamatan = fields.String(allow_none=True, attribute="kecamatan_code")
     kelurahan = fields.String(allow_none=True)
+    time_zone = TimeZoneName()
     received_at = LocalDateTime()
     verified_at = LocalDateTime()
     complainant_name = fields.String(allow_none=True)
@@ -277,6 +281,7 @@ class EventSchema(ma.Schema):
     reason = fields.String(allow_none=True)
     body = fields.String(allow_none=True)
     data = fields.Dict(keys=fields.String(), values=fields.Raw(allow_none=True))
+    time_zone = TimeZoneName()
     occurred_at = LocalDateTime()
     hash = fields.String()
 
@@ -332,6 +337,7 @@ class AttachmentSchema(ma.Schema):
     size = fields.Integer()
     sha256 = fields.String()
     visibility = fields.String()
+    time_zone = TimeZoneName()
     created_at = LocalDateTime()
 
 
@@ -345,6 +351,7 @@ class TrackedComplaintSchema(ma.Schema):
     status = fields.String()
     category = fields.String()
     agency = fields.String(allow_none=True)
+    time_zone = TimeZoneName()
     received_at = LocalDateTime()
     decision = fields.String(allow_none=True)
     allowed_actions = fields.List(fields.String())

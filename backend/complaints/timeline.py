@@ -12,23 +12,26 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.auth.principal import Principal
-from backend.complaints.models import Complaint, ComplaintEvent, Visibility
+from backend.complaints.models import Complaint, ComplaintEvent, Status, Visibility
+from backend.complaints.permissions import POLICY
+from backend.complaints.queries import complaint_to_change
 
 GENESIS = "0" * 64
+EVENTS = ComplaintEvent.__table__
 
 
-def actor_of(principal: Principal, *, tracker: bool = False) -> dict[str, Any]:
+def actor_of(principal: Principal) -> dict[str, Any]:
     """Who acted, as the timeline records it; a complainant is never named in events.
 
     Not even by account id: that would tie an anonymous complaint to a name.
     """
-    if principal.is_client and not tracker:
+    if principal.is_client:
         return {
             "actor_kind": "api_client",
             "actor_id": principal.id,
             "actor_label": principal.label,
         }
-    if principal.is_staff and not tracker:
+    if principal.is_staff:
         return {"actor_kind": "staff", "actor_id": principal.id, "actor_label": principal.label}
     if principal.kind == "system":
         return {"actor_kind": "system", "actor_id": None, "actor_label": "Sistem"}
@@ -40,29 +43,35 @@ def _digest(prev_hash: str, fields: dict[str, Any]) -> str:
     return hashlib.sha256((prev_hash + canonical).encode()).hexdigest()
 
 
-def _hashed_fields(event: ComplaintEvent) -> dict[str, Any]:
+HASHED = (
+    "complaint_id",
+    "seq",
+    "kind",
+    "action",
+    "from_status",
+    "to_status",
+    "visibility",
+    "actor_kind",
+    "actor_id",
+    "actor_label",
+    "reason",
+    "body",
+    "data",
+)
+
+
+def _hashed_fields(values: dict[str, Any]) -> dict[str, Any]:
     return {
-        "complaint_id": event.complaint_id,
-        "seq": event.seq,
-        "kind": event.kind,
-        "action": event.action,
-        "from_status": event.from_status,
-        "to_status": event.to_status,
-        "visibility": event.visibility,
-        "actor_kind": event.actor_kind,
-        "actor_id": event.actor_id,
-        "actor_label": event.actor_label,
-        "reason": event.reason,
-        "body": event.body,
-        "data": event.data,
-        "occurred_at": event.occurred_at.isoformat(),
+        **{name: values[name] for name in HASHED},
+        "occurred_at": values["occurred_at"].isoformat(),
     }
 
 
-def append_event(
+def event_values(
     *,
-    session: Session,
-    complaint: Complaint,
+    complaint_id: int,
+    seq: int,
+    prev_hash: str,
     kind: str,
     actor: dict[str, Any],
     at: datetime,
@@ -73,37 +82,73 @@ def append_event(
     reason: str | None = None,
     body: str | None = None,
     data: dict[str, Any] | None = None,
-    flush: bool = True,
-) -> ComplaintEvent:
-    """Add an event to the complaint's timeline in the caller's transaction.
+) -> dict[str, Any]:
+    """The columns of a timeline event, its hash over the previous one's included."""
+    values: dict[str, Any] = {
+        "complaint_id": complaint_id,
+        "seq": seq,
+        "kind": kind,
+        "action": action,
+        "from_status": from_status,
+        "to_status": to_status,
+        "visibility": visibility,
+        "reason": reason,
+        "body": body,
+        "data": data or {},
+        "occurred_at": at,
+        "prev_hash": prev_hash,
+        **actor,
+    }
+    values["hash"] = _digest(prev_hash, _hashed_fields(values))
+    return values
 
-    `flush=False` leaves the INSERT to the caller's next flush (intake writes all at once).
+
+def first_event(
+    *, complaint_id: int, data: dict[str, Any], actor: dict[str, Any], at: datetime
+) -> dict[str, Any]:
+    """The event that opens a timeline: the complaint was received."""
+    return event_values(
+        complaint_id=complaint_id,
+        seq=1,
+        prev_hash=GENESIS,
+        kind="submitted",
+        action="submit",
+        to_status=Status.SUBMITTED,
+        data=data,
+        actor=actor,
+        at=at,
+    )
+
+
+def append_event(
+    *,
+    session: Session,
+    complaint: Complaint,
+    kind: str,
+    actor: dict[str, Any],
+    at: datetime,
+    **fields: Any,
+) -> ComplaintEvent:
+    """Add an event to the complaint's timeline in the caller's transaction (`event_values`'
+    `fields`: action, statuses, visibility, reason, body, data).
 
     The complaint's row is touched too, so its version (ETag) moves and a concurrent writer
     of the same complaint fails on the version check instead of forking the chain.
     """
-    seq, prev_hash = complaint.timeline_length + 1, complaint.timeline_head
-    event = ComplaintEvent(
+    values = event_values(
         complaint_id=complaint.id,
-        seq=seq,
+        seq=complaint.timeline_length + 1,
+        prev_hash=complaint.timeline_head,
         kind=kind,
-        action=action,
-        from_status=from_status,
-        to_status=to_status,
-        visibility=visibility,
-        reason=reason,
-        body=body,
-        data=data or {},
-        occurred_at=at,
-        prev_hash=prev_hash,
-        **actor,
+        actor=actor,
+        at=at,
+        **fields,
     )
-    event.hash = _digest(prev_hash, _hashed_fields(event))
+    event = ComplaintEvent(**values)
     session.add(event)
-    complaint.timeline_head, complaint.timeline_length = event.hash, seq
+    complaint.timeline_head, complaint.timeline_length = event.hash, event.seq
     complaint.updated_at = at
-    if flush:
-        session.flush()
+    session.flush()
     return event
 
 
@@ -139,7 +184,7 @@ def verify_chain(*, session: Session, complaint_id: int | None = None) -> list[B
             problem = f"missing event: expected seq {last_seq + 1}, found {event.seq}"
         elif event.prev_hash != prev_hash:
             problem = "prev_hash does not match the previous event's hash"
-        elif _digest(prev_hash, _hashed_fields(event)) != event.hash:
+        elif _digest(prev_hash, _hashed_fields(_columns(event))) != event.hash:
             problem = "content changed: hash does not match"
         if problem:
             broken[event.complaint_id] = BrokenLink(
@@ -159,14 +204,45 @@ def verify_chain(*, session: Session, complaint_id: int | None = None) -> list[B
 
 
 def list_events(
-    *, session: Session, complaint_id: int, include_internal: bool
+    *, session: Session, principal: Principal, complaint: Complaint
 ) -> list[ComplaintEvent]:
-    """A complaint's timeline, oldest first; internal notes only for staff."""
+    """A complaint's timeline, oldest first; internal notes only for staff who handle it."""
     query = (
         select(ComplaintEvent)
-        .where(ComplaintEvent.complaint_id == complaint_id)
+        .where(ComplaintEvent.complaint_id == complaint.id)
         .order_by(ComplaintEvent.seq)
     )
-    if not include_internal:
+    if not POLICY.can(principal, "complaints.read_internal", complaint):
         query = query.where(ComplaintEvent.visibility == Visibility.PUBLIC)
     return list(session.scalars(query))
+
+
+def _columns(event: ComplaintEvent) -> dict[str, Any]:
+    return {name: getattr(event, name) for name in (*HASHED, "occurred_at")}
+
+
+def comment(
+    *,
+    session: Session,
+    principal: Principal,
+    complaint_id: int,
+    body: str,
+    visibility: str,
+    at: datetime,
+) -> ComplaintEvent:
+    """An internal note (who works on the case) or a public reply (they, or the complainant)."""
+    action = (
+        "complaints.comment_internal" if visibility == Visibility.INTERNAL else "complaints.comment"
+    )
+    complaint = complaint_to_change(
+        session=session, principal=principal, complaint_id=complaint_id, action=action
+    )
+    return append_event(
+        session=session,
+        complaint=complaint,
+        kind="comment",
+        visibility=visibility,
+        body=body,
+        actor=actor_of(principal),
+        at=at,
+    )

@@ -8,8 +8,7 @@ from typing import Any
 from sqlalchemy import JSON, MetaData
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
-from sqlalchemy.orm.attributes import instance_state
-from sqlalchemy.orm.base import NO_VALUE
+from sqlalchemy.orm.attributes import get_history
 
 from backend.db.types import UTCDateTime
 
@@ -36,28 +35,20 @@ def dialect_insert(bind: Any) -> Any:
 
 
 def committed_value(obj: Any, name: str) -> Any:
-    """What column `name` of a persistent ORM object held before this flush's changes.
+    """What column `name` of an ORM object held before this flush's changes (None: nothing).
 
-    Read from the instance state's committed values, which is what attribute history is built
-    from, without building the history (session hooks look at thousands of clocks per sweep).
-    The old value must have been loaded (`active_history=True`); None where there was none.
+    The old value of a changed column is known when the column loads it on change
+    (`active_history=True`).
     """
-    committed = instance_state(obj).committed_state
-    if name not in committed:
-        return obj.__dict__.get(name)
-    old = committed[name]
-    return None if old is NO_VALUE else old
+    history = get_history(obj, name)
+    if history.deleted:
+        return history.deleted[0]
+    return history.unchanged[0] if history.unchanged else None
 
 
 def column_changed(obj: Any, names: tuple[str, ...]) -> bool:
-    """Whether any of these columns of a persistent ORM object changed since it was loaded."""
-    committed = instance_state(obj).committed_state
-    for name in names:
-        if name in committed:
-            old = committed[name]
-            if old is NO_VALUE or old != obj.__dict__.get(name):
-                return True
-    return False
+    """Whether any of these columns of an ORM object changed since it was loaded."""
+    return any(get_history(obj, name).has_changes() for name in names)
 
 
 def now_utc() -> datetime:

@@ -4,7 +4,7 @@ Every complaint taken in reads its category, area, route, agency, SLA policy and
 queries that return the same rows almost always (issue 5: intake throughput). They are cached in
 the process, valid only while the database's reference stamp is unchanged: a random token in
 the one-row table `reference_stamps`, replaced in the same transaction as any change to a
-reference table (the `before_flush` hook below, for every model given to `watch`). A
+reference table (the `before_flush` hook that `install` registers for the reference models). A
 transaction reads the token once (a one-row primary-key read), so a change committed by any
 worker is seen by the next transaction in every worker; a transaction that changes reference
 rows itself reads its own new token, and so its own rows. Without a stamp row (a database just
@@ -27,7 +27,6 @@ from sqlalchemy import Integer, String, event, func, literal, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.db.base import Base, dialect_insert, now_utc
-from backend.db.engine import fetch_one
 
 T = TypeVar("T")
 
@@ -50,10 +49,16 @@ class ReferenceStamp(Base):
 _TOKEN = select(ReferenceStamp.token).where(ReferenceStamp.id == 1)
 
 
-def watch(*models: type) -> None:
-    """Changes to these models' rows replace the stamp (called by the models' modules)."""
+def install(*models: type) -> None:
+    """Replace the stamp in the transaction of every flush that changes rows of `models`.
+
+    Called once by `backend.hooks.install` with every reference model; calling it again with
+    the same models changes nothing.
+    """
     global _WATCHED
     _WATCHED = tuple(dict.fromkeys((*_WATCHED, *models)))
+    if not event.contains(Session, "before_flush", _replace_stamp):
+        event.listen(Session, "before_flush", _replace_stamp)
 
 
 def bump(session: Session) -> str:
@@ -90,27 +95,28 @@ def current_token(session: Session) -> str | None:
 _RESERVE: dict[Any, Any] = {}
 
 
-def reserve_id(session: Session, model: Any) -> int | None:
-    """The next id of `model`'s table, taken from its sequence before the INSERT.
+def reserve_id(session: Session, model: Any) -> int:
+    """The id the next row of `model`'s table will have, known before its INSERT.
 
-    So that the rows pointing at a new row (and hashes over its id) go in the same flush as it
-    (PostgreSQL); the transaction's reference stamp comes in the same round trip. None on
-    SQLite, which has no sequences: flush the row to learn its id.
+    So that the rows pointing at a new row (and hashes over its id) are written with it; the
+    transaction's reference stamp comes in the same round trip. PostgreSQL: the next value of
+    the table's sequence. SQLite, which has no sequences: one more than the largest id, which
+    only this transaction can take, as it holds the write lock (`engine.begin_write`).
     """
-    connection = session.connection()
-    if connection.dialect.name != "postgresql":
-        return None
-    statement = _RESERVE.get(model)
+    statement = _RESERVE.get((model, session.get_bind().dialect.name))
     if statement is None:  # built once: intake runs it for every complaint
         table = model.__table__
-        column = table.primary_key.columns.values()[0].name
-        statement = _RESERVE[model] = select(
-            func.nextval(
-                func.pg_get_serial_sequence(literal(table.name, String), literal(column, String))
-            ),
-            _TOKEN.scalar_subquery(),
+        key = table.primary_key.columns.values()[0]
+        if session.get_bind().dialect.name == "postgresql":
+            next_id = func.nextval(
+                func.pg_get_serial_sequence(literal(table.name, String), literal(key.name, String))
+            )
+        else:
+            next_id = select(func.coalesce(func.max(key), 0) + 1).scalar_subquery()
+        statement = _RESERVE[(model, session.get_bind().dialect.name)] = select(
+            next_id, _TOKEN.scalar_subquery()
         )
-    new_id, token = fetch_one(connection, statement)
+    new_id, token = session.execute(statement).one()
     _remember(session, token)
     return int(new_id)
 
@@ -139,7 +145,6 @@ def forget() -> None:
     _ENTRIES.clear()
 
 
-@event.listens_for(Session, "before_flush")
 def _replace_stamp(session: Session, _context: Any, _instances: Any) -> None:
     if _pending(session):
         bump(session)

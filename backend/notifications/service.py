@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import hashlib
 import smtplib
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from email.message import EmailMessage
@@ -20,7 +19,9 @@ from typing import Any, Protocol
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.db import batch, now_utc
+from backend.db import now_utc
+from backend.db.engine import begin_write
+from backend.db.writes import Rows, insert_rows
 from backend.notifications.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 8
@@ -86,8 +87,11 @@ def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[in
 
     Each message is a dict of `enqueue`'s arguments; keys queued before are skipped.
     """
-    queued = batch.insert_rows(
-        session, batch.Rows(OutboxMessage.__table__, rows(messages), True), returning=("id",)
+    queued = insert_rows(
+        session,
+        Rows(OutboxMessage.__table__, rows(messages)),
+        returning=("id",),
+        skip_conflicts=True,
     )
     return [row.id for row in queued]
 
@@ -223,19 +227,21 @@ def deliver_due(
     sender: Sender,
     mail_from: str,
     now: datetime,
-    commit: Callable[[], None],
     limit: int = 10_000,
 ) -> DeliveryResult:
     """Deliver due messages one at a time, each locked, sent and committed before the next.
 
-    Committing after each send means a message marked sent is never sent again; holding the row
-    lock (SKIP LOCKED on PostgreSQL) while sending keeps a second deliverer off it.
+    A job's unit of work: each message is a write transaction of its own, committed right after
+    the send, so a message marked sent is never sent again; holding the row lock (SKIP LOCKED on
+    PostgreSQL; SQLite's write lock) while sending keeps a second deliverer off it.
     """
     result = DeliveryResult()
     for _ in range(limit):
+        begin_write(session)
         messages = due_messages(session=session, now=now, limit=1)
         if not messages:
+            session.rollback()
             break
         deliver_one(message=messages[0], sender=sender, mail_from=mail_from, now=now, result=result)
-        commit()
+        session.commit()
     return result

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.web.fields import LocalDateTime
+from backend.web.fields import LocalDateTime, TimeZoneName
 
 STAFF_CLOCKS = ["response", "decision", "delivery"]
 # how near the histogram's quantiles are (backend.sla.tallies.quantile)
@@ -42,6 +42,7 @@ class BreachSchema(ma.Schema):
     agency = fields.String(allow_none=True)
     clock = fields.String(required=True)
     state = fields.String(required=True)
+    time_zone = TimeZoneName()
     due_at = LocalDateTime(required=True)
     breached_at = LocalDateTime(required=True)
     stopped_at = LocalDateTime(allow_none=True)

@@ -12,13 +12,12 @@ from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency
 from backend.agencies.service import codes_by_id
-from backend.auth.models import Role
 from backend.auth.principal import Principal
 from backend.complaints.models import Complaint
 from backend.db import Page, reference
 from backend.db.pagination import count_limit
-from backend.errors import Forbidden
-from backend.sla import tallies
+from backend.reports.permissions import agency_scope
+from backend.sla import tally_reads
 from backend.sla.calendars import get_calendar
 from backend.sla.ladder import WarningWindow
 from backend.sla.models import (
@@ -43,7 +42,6 @@ CONSEQUENCES = {
     "(keputusan 60 hari, Pasal 50 ayat 1)",
 }
 STAFF_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION, ClockKind.DELIVERY)
-READERS = (Role.SUPERVISOR, Role.VERIFIER, Role.ADMIN, Role.AGENCY_HEAD)
 # past-deadline clocks not yet swept read at once (more: the sweep is behind, all are read);
 # small, so that the LIMIT keeps PostgreSQL on a plain index scan
 UNSWEPT_PAGE = 100
@@ -61,17 +59,6 @@ AT_RISK_COLUMNS = (
 def consequence(kind: str) -> str | None:
     """The Pasal 54 sanction for missing the deadline of clock `kind` (none for the citizen's)."""
     return CONSEQUENCES.get(kind)  # type: ignore[call-overload]
-
-
-def _scoped_agency(principal: Principal, agency_id: int | None) -> int | None:
-    """An agency head sees only their own agency; the city-wide roles see any."""
-    if principal.has(Role.SUPERVISOR, Role.VERIFIER, Role.ADMIN):
-        return agency_id
-    if principal.has(Role.AGENCY_HEAD) and principal.agency_id is not None:
-        if agency_id is not None and agency_id != principal.agency_id:
-            raise Forbidden()
-        return principal.agency_id
-    raise Forbidden()
 
 
 @dataclass
@@ -134,7 +121,7 @@ def list_breaches(
     whose lateness is fixed and stored as `late_seconds` (`ix_sla_clocks_breach_late`). Each
     stream reads at most `page * per_page` rows; ties go to the lower clock id, as before.
     """
-    agency_id = _scoped_agency(principal, filters.agency_id)
+    agency_id = agency_scope(principal, filters.agency_id)
     conditions = _breach_conditions(agency_id, filters)
     still_open = [SlaClock.breached_at.is_not(None), SlaClock.stopped_at.is_(None)]
     if filters.open_only:
@@ -253,18 +240,19 @@ def breach_summary(
     At risk = running, not yet overdue, inside the ladder's warning window (`WarningWindow`).
     Durations are from start to stop of finished clocks (time to respond, to decide, ...).
 
-    What does not move with `now` comes from the tallies (`backend.sla.tallies`: whole WIB days
-    of the period, whole months as month rows, the partial edge days counted live); what does is
-    read live from short index ranges: running clocks past their deadline that the sweep has not
-    marked yet (overdue and breached), breached clocks whose deadline moved past `now` again
-    (not overdue), and running clocks due within the warning window (at risk). The counts are
-    exact; the median and p90 come from the duration histogram (`tallies.quantile`).
+    What does not move with `now` comes from the tallies (`backend.sla.tally_reads`: whole
+    local days of the period, whole months as month rows, the partial edge days counted live);
+    what does is read live from short index ranges: running clocks past their deadline that the
+    sweep has not marked yet (overdue and breached), breached clocks whose deadline moved past
+    `now` again (not overdue), and running clocks due within the warning window (at risk). The
+    counts are exact; the median and p90 come from the duration histogram
+    (`tally_reads.quantile`).
     """
-    agency_id = _scoped_agency(principal, agency_id)
+    agency_id = agency_scope(principal, agency_id)
     # column reads on the connection: the session's ORM layer added a fifth to each (issue 5)
     connection = session.connection()
     _categories, codes = codes_by_id(session=session)
-    totals = tallies.read(
+    totals = tally_reads.read(
         session=session, period_from=period_from, period_to=period_to, agency_id=agency_id
     )
     scope = [SlaClock.kind.in_(STAFF_CLOCKS)]
@@ -358,8 +346,8 @@ def breach_summary(
                 "on_time": counts["on_time"],
                 "compliance_rate": round(counts["on_time"] / judged, 4) if judged else None,
                 "finished": sum(histogram),
-                "median_seconds": tallies.quantile(histogram, 0.5),
-                "p90_seconds": tallies.quantile(histogram, 0.9),
+                "median_seconds": tally_reads.quantile(histogram, 0.5),
+                "p90_seconds": tally_reads.quantile(histogram, 0.9),
                 "consequence": consequence(kind),
             }
         )

@@ -7,12 +7,12 @@ from typing import Any
 from flask.views import MethodView
 
 from backend.agencies import service as agencies
-from backend.auth.access import authenticated, current_principal
-from backend.auth.models import Role, Scope
-from backend.complaints import service as complaints
+from backend.auth.access import authorize, current_principal
+from backend.complaints.queries import get_complaint
 from backend.db import now_utc
 from backend.extensions import db
 from backend.reports import service
+from backend.reports.permissions import POLICY
 from backend.reports.schemas import (
     BreachQuerySchema,
     BreachSchema,
@@ -28,16 +28,6 @@ blp = Blueprint(
     "reports", __name__, url_prefix="/api/v1", description="Laporan pelanggaran tenggat"
 )
 
-READERS = (Role.SUPERVISOR, Role.VERIFIER, Role.ADMIN, Role.AGENCY_HEAD)
-CASE_READERS = (
-    Role.OFFICER,
-    Role.AGENCY_HEAD,
-    Role.VERIFIER,
-    Role.SUPERVISOR,
-    Role.ADMIN,
-    Role.CITIZEN,
-)
-
 
 def _agency_id(code: str | None) -> int | None:
     if not code:
@@ -50,7 +40,7 @@ class Breaches(MethodView):
     """Missed deadlines."""
 
     @blp.doc(operationId="listBreaches")
-    @authenticated(*READERS)
+    @authorize(POLICY, "reports.breaches")
     @blp.arguments(BreachQuerySchema, location="query")
     @blp.arguments(PageArgsSchema, location="query")
     @blp.response(200, page_schema(BreachSchema, "BreachPageSchema"))
@@ -98,7 +88,7 @@ class BreachSummary(MethodView):
     """Compliance per agency and clock."""
 
     @blp.doc(operationId="getBreachSummary")
-    @authenticated(*READERS)
+    @authorize(POLICY, "reports.breaches")
     @blp.arguments(SummaryQuerySchema, location="query")
     @blp.response(200, SummarySchema)
     def get(self, query: dict[str, Any]) -> dict[str, Any]:
@@ -130,7 +120,7 @@ class ComplaintSla(MethodView):
     """A complaint's legal clocks."""
 
     @blp.doc(operationId="getComplaintSla")
-    @authenticated(*CASE_READERS, scopes=(Scope.COMPLAINTS_READ_OWN,))
+    @authorize(POLICY, "reports.complaint_sla")
     @blp.response(200, ComplaintSlaSchema)
     def get(self, complaint_id: int) -> dict[str, Any]:
         """A complaint's clocks: state, due date (WIB), time left or overdue by, and why.
@@ -138,7 +128,7 @@ class ComplaintSla(MethodView):
         The explanation lists the day counted as day 0, the unit, and every non-working day the
         deadline stepped over.
         """
-        complaint = complaints.get_complaint(
+        complaint = get_complaint(
             session=db.session, principal=current_principal(), complaint_id=complaint_id
         )
         now = now_utc()

@@ -9,11 +9,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from typing import Any
+from zoneinfo import ZoneInfo
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
-from backend.agencies.models import Agency
+from backend import localtime
+from backend.agencies.models import DEFAULT_CALENDAR_CODE, Agency
 from backend.db import reference
 from backend.errors import Conflict, NotFound, ValidationFailed
 from backend.sla.models import (
@@ -29,11 +31,10 @@ from backend.sla.working_calendar import (
     national_calendar,
 )
 
-DEFAULT_CALENDAR = "ID-JB"
+DEFAULT_CALENDAR = DEFAULT_CALENDAR_CODE
 DEFAULT_CALENDAR_NAME = "Jawa Barat (WIB)"
 # the years the demo calendar covers; the `holidays` package estimates the later ones
 DEFAULT_YEARS = (2024, 2030)
-ZONES = {"WIB": "Asia/Jakarta", "WITA": "Asia/Makassar", "WIT": "Asia/Jayapura"}
 # staff e-mails wait for office hours (local time, working days)
 OFFICE_OPENS, OFFICE_CLOSES = time(8, 0), time(16, 0)
 
@@ -43,7 +44,7 @@ def ensure_calendar(
     session: Session,
     code: str = DEFAULT_CALENDAR,
     name: str = DEFAULT_CALENDAR_NAME,
-    timezone: str = ZONES["WIB"],
+    timezone: str = localtime.DEFAULT_ZONE,
     years: tuple[int, int] = DEFAULT_YEARS,
 ) -> Calendar:
     """The calendar row `code`, created with the given zone and years when missing."""
@@ -74,9 +75,10 @@ def create_calendar(
     include_cuti_bersama: bool = True,
 ) -> Calendar:
     """A new regional calendar; `zone` is WIB, WITA, WIT or an IANA name (Asia/Makassar)."""
-    timezone = ZONES.get(zone, zone)
-    if timezone not in ZONES.values():
-        raise ValidationFailed(errors={"zone": [f"One of {sorted(ZONES)}."]})
+    try:
+        timezone = localtime.zone(zone).key
+    except ValueError as error:
+        raise ValidationFailed(errors={"zone": [f"One of {sorted(localtime.ZONES)}."]}) from error
     if not 2000 <= first_year <= last_year <= first_year + 20:
         raise ValidationFailed(errors={"last_year": ["A range of at most 20 years from 2000."]})
     if session.get(Calendar, code) is not None:
@@ -178,6 +180,23 @@ def calendar_of_agency(*, session: Session, agency_id: int | None) -> WorkingCal
     if code is None or code not in calendars:
         return get_calendar(session=session)
     return _calendar_of_row(session, calendars[code])
+
+
+def zone_of_agency(*, session: Session, agency_id: int | None) -> ZoneInfo:
+    """The zone an agency counts and shows its times in: its calendar's (WIB by default).
+
+    Read from the cached rows, without building the calendar.
+    """
+    calendars, agencies = reference.cached(session, "calendars", _calendar_refs)
+    code = agencies.get(agency_id) if agency_id is not None else None
+    row = calendars.get(code or DEFAULT_CALENDAR) or calendars.get(DEFAULT_CALENDAR)
+    return localtime.zone(row.timezone if row else localtime.DEFAULT_ZONE)
+
+
+def calendar_zones(*, session: Session) -> list[str]:
+    """Every zone a clock may count in (IANA names): each calendar's, and the default's."""
+    calendars, _agencies = reference.cached(session, "calendars", _calendar_refs)
+    return sorted({localtime.DEFAULT_ZONE, *(row.timezone for row in calendars.values())})
 
 
 # (code, version, updated_at) -> calendar: the overlay is read again only when the row moved

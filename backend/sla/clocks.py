@@ -12,6 +12,8 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend.db.writes import Rows
+from backend.sla import tallies
 from backend.sla.calendars import (
     calendar_of_agency,
     deadline_on,
@@ -64,7 +66,7 @@ def _apply_deadline(
     }
 
 
-def start_clock(
+def new_clock(
     *,
     session: Session,
     complaint_id: int,
@@ -72,25 +74,14 @@ def start_clock(
     category_id: int | None,
     kind: str,
     at: datetime,
-    cycle: int | None = None,
-    flush: bool = True,
+    cycle: int,
 ) -> SlaClock:
-    """Start a clock of `kind` at `at` under the category's policy; a new cycle if one ran.
-
-    `cycle` may be given when the caller knows it (1 for a complaint just taken in);
-    `flush=False` leaves the INSERT to the caller's next flush.
-    """
+    """A clock of `kind` starting at `at` under the category's policy, on the agency's calendar
+    and in its zone; not yet added to the session (`start_clock` adds it, intake writes it with
+    Core through `new_clock_rows`)."""
     policy = policy_for(session=session, category_id=category_id)
     rule = rule_of(policy, kind)
     calendar = calendar_of_agency(session=session, agency_id=agency_id)
-    if cycle is None:
-        previous = session.scalar(
-            select(SlaClock.cycle)
-            .where(SlaClock.complaint_id == complaint_id, SlaClock.kind == kind)
-            .order_by(SlaClock.cycle.desc())
-            .limit(1)
-        )
-        cycle = (previous or 0) + 1
     clock = SlaClock(
         complaint_id=complaint_id,
         agency_id=agency_id,
@@ -100,11 +91,16 @@ def start_clock(
         days=rule["days"],
         policy_id=policy.id if policy else None,
         calendar_code=calendar.region,
+        time_zone=calendar.zone.key,
         state=ClockState.RUNNING,
         started_at=at,
         deadline_version=1,
         escalation_level=0,
         steps_done=0,
+        paused_at=None,
+        stopped_at=None,
+        breached_at=None,
+        remaining_days=None,
         explanation={
             "policy": f"{policy.code} v{policy.version}" if policy else "default",
             "category_id": category_id,
@@ -115,9 +111,45 @@ def start_clock(
     except CalendarHorizonError as error:
         raise horizon_problem(error) from error
     clock.next_action_at = next_action(clock, calendar, rule)
+    clock.late_seconds = clock.finished_late_seconds()
+    return clock
+
+
+def new_clock_rows(clock: SlaClock) -> list[Rows]:
+    """The rows that write a new clock with Core: the clock itself and its tally changes (what
+    the ORM's hooks would add for it, from the same functions)."""
+    row = {column.key: getattr(clock, column.key) for column in SlaClock.__table__.columns}
+    del row["id"]  # the table's sequence gives it
+    return [Rows(SlaClock.__table__, [row]), tallies.new_clock_rows([clock])]
+
+
+def start_clock(
+    *,
+    session: Session,
+    complaint_id: int,
+    agency_id: int | None,
+    category_id: int | None,
+    kind: str,
+    at: datetime,
+) -> SlaClock:
+    """Start a clock of `kind` at `at` under the category's policy; a new cycle if one ran."""
+    previous = session.scalar(
+        select(SlaClock.cycle)
+        .where(SlaClock.complaint_id == complaint_id, SlaClock.kind == kind)
+        .order_by(SlaClock.cycle.desc())
+        .limit(1)
+    )
+    clock = new_clock(
+        session=session,
+        complaint_id=complaint_id,
+        agency_id=agency_id,
+        category_id=category_id,
+        kind=kind,
+        at=at,
+        cycle=(previous or 0) + 1,
+    )
     session.add(clock)
-    if flush:
-        session.flush()
+    session.flush()
     return clock
 
 

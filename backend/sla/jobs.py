@@ -1,11 +1,11 @@
 """The sweep: periodic work of the sla domain, called by the scheduler and `flask sla sweep`.
 
-A job is a unit of work like a request: it commits, after each batch.
+A job is a unit of work like a request: each batch is a write transaction (`begin_write`) that
+it commits.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -13,7 +13,9 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency
-from backend.auth.models import Role, User
+from backend.auth.models import User
+from backend.auth.roles import Role
+from backend.db.engine import begin_write
 from backend.notifications import service as outbox
 from backend.sla.calendars import get_calendar, next_office_time
 from backend.sla.sweep import FiredStep, sweep_due
@@ -116,14 +118,8 @@ def notify_escalations(
     return queued
 
 
-def run_sweep(
-    *,
-    session: Session,
-    now: datetime,
-    commit: Callable[[], None],
-    batch_size: int = 500,
-) -> SweepReport:
-    """Drain everything due at `now`, batch by batch, committing each batch.
+def run_sweep(*, session: Session, now: datetime, batch_size: int = 500) -> SweepReport:
+    """Drain everything due at `now`, batch by batch, each batch a transaction of its own.
 
     Catches up after downtime: a clock whose steps all passed while nobody swept gets them all
     in this run, each recorded at its own time.
@@ -131,11 +127,12 @@ def run_sweep(
     report = SweepReport()
     cache: dict[tuple[str, int | None], list[str]] = {}
     while True:
+        begin_write(session)
         batch = sweep_due(session=session, now=now, limit=batch_size)
         report.notifications += notify_escalations(
             session=session, fired=batch.fired, now=now, cache=cache
         )
-        commit()
+        session.commit()
         report.batches += 1
         report.clocks += batch.selected
         report.breached += batch.breached

@@ -20,13 +20,12 @@ from sqlalchemy import (
     Text,
     UniqueConstraint,
     and_,
-    event,
     text,
 )
 from sqlalchemy.ext.hybrid import hybrid_method, hybrid_property
 from sqlalchemy.orm import Mapped, mapped_column
 
-from backend.db import Base, now_utc, reference
+from backend.db import Base, now_utc
 
 
 class ClockKind(StrEnum):
@@ -68,6 +67,11 @@ class Calendar(Base):
     # offices that work through cuti bersama leave the GOVERNMENT category out
     include_cuti_bersama: Mapped[bool] = mapped_column(Boolean, default=True)
     updated_at: Mapped[datetime] = mapped_column(default=now_utc, onupdate=now_utc)
+
+    @property
+    def time_zone(self) -> str:
+        """The zone its days are local to (IANA name)."""
+        return self.timezone
 
 
 class CalendarOverlay(Base):
@@ -157,6 +161,8 @@ class SlaClock(Base):
     policy_id: Mapped[int | None] = mapped_column(ForeignKey("sla_policies.id"))
     calendar_code: Mapped[str] = mapped_column(String(40))
     calendar_version: Mapped[int] = mapped_column(Integer, default=1)
+    # the zone of its calendar (IANA name): its days, deadline and start day are local to it
+    time_zone: Mapped[str] = mapped_column(String(40))
     state: Mapped[str] = mapped_column(String(20), default=ClockState.RUNNING, active_history=True)
     started_at: Mapped[datetime] = mapped_column(active_history=True)
     due_at: Mapped[datetime]
@@ -176,7 +182,7 @@ class SlaClock(Base):
     explanation: Mapped[dict[str, Any]] = mapped_column(default=dict)
     # how long past its deadline a breached clock finished (stopped or expired), in seconds:
     # fixed once it stops, so listBreaches can read finished breaches off an index (issue 5);
-    # kept by `_set_late_seconds` on every insert and update, wherever the clock stops
+    # kept by `backend.sla.hooks` on every insert and update, wherever the clock stops
     late_seconds: Mapped[float | None] = mapped_column(Float)
 
     def finished_late_seconds(self) -> float | None:
@@ -249,14 +255,6 @@ Index(
 )
 
 
-@event.listens_for(SlaClock, "before_insert")
-@event.listens_for(SlaClock, "before_update")
-def _set_late_seconds(_mapper: Any, _connection: Any, clock: SlaClock) -> None:
-    late = clock.finished_late_seconds()
-    if clock.late_seconds != late:
-        clock.late_seconds = late
-
-
 class SlaEscalation(Base):
     """A step of the ladder that fired; unique per clock, step and deadline version."""
 
@@ -286,10 +284,6 @@ class SlaEscalation(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
-# intake caches these per process, exactly: any change replaces the reference stamp
-reference.watch(Calendar, CalendarOverlay, SlaPolicy)
-
-
 # the duration buckets of finished staff clocks (whole seconds from start to stop): bucket 0 is
 # under a minute, bucket k (1..80) from DURATION_BOUNDS[k-1] up to DURATION_BOUNDS[k], each 19 to
 # 21 % wider than the last, and bucket 81 the rest (above 4.1 years)
@@ -310,7 +304,7 @@ class TallyGrain(StrEnum):
 
 
 class SlaClockTally(Base):
-    """Staff clocks counted per grain, start day (WIB) or month, agency and kind.
+    """Staff clocks counted per grain, zone, local start day or month, agency and kind.
 
     Kept in the transaction of every clock change by `backend.sla.tallies`, so that the breach
     summary adds a few thousand rows instead of reading every clock (issue 5). `agency_key` is
@@ -324,6 +318,7 @@ class SlaClockTally(Base):
         Base.metadata,
         Column("id", Integer, primary_key=True),
         Column("grain", String(5), nullable=False),
+        Column("time_zone", String(40), nullable=False),
         Column("start_day", Date, nullable=False),
         Column("agency_key", Integer, nullable=False),
         Column("kind", String(20), nullable=False),
@@ -331,5 +326,5 @@ class SlaClockTally(Base):
             Column(name, Integer, nullable=False, server_default=text("0"))
             for name in (*COUNT_COLUMNS, *BUCKET_COLUMNS)
         ),
-        Index("ix_sla_clock_tallies_key", "grain", "start_day", "agency_key", "kind"),
+        Index("ix_sla_clock_tallies_key", "grain", "time_zone", "start_day", "agency_key", "kind"),
     )

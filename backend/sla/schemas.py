@@ -5,8 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from backend.agencies.models import DEFAULT_CALENDAR_CODE
 from backend.sla.models import Unit
-from backend.web.fields import LocalDateTime
+from backend.web.fields import LocalDateTime, TimeZoneName
 
 UNITS = [unit.value for unit in Unit]
 OVERLAY_KINDS = ["closure", "regional_holiday", "working_day"]
@@ -18,7 +19,9 @@ class DeadlineQuerySchema(ma.Schema):
     start = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
     days = fields.Integer(required=True, validate=validate.Range(min=0, max=3650))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
-    calendar = fields.String(load_default="ID-JB", validate=validate.Length(min=1, max=40))
+    calendar = fields.String(
+        load_default=DEFAULT_CALENDAR_CODE, validate=validate.Length(min=1, max=40)
+    )
 
 
 class SkippedDaySchema(ma.Schema):
@@ -39,9 +42,14 @@ class DeadlineSchema(ma.Schema):
     unit = fields.String(required=True)
     calendar = fields.String(required=True)
     calendar_version = fields.Integer(required=True)
-    timezone = fields.String(required=True)
+    timezone = fields.String(required=True, metadata={"description": "IANA name of the zone"})
+    time_zone = TimeZoneName()
     due_date = fields.Date(required=True)
     due_at = fields.AwareDateTime(required=True, metadata={"description": "UTC"})
+    due_at_local = LocalDateTime(
+        required=True,
+        metadata={"description": "The same instant in the calendar's zone (23:59:59 local)"},
+    )
     skipped = fields.List(fields.Nested(SkippedDaySchema), required=True)
 
 
@@ -55,6 +63,7 @@ class CalendarSchema(ma.Schema):
     last_year = fields.Integer(required=True)
     version = fields.Integer(required=True)
     include_cuti_bersama = fields.Boolean(required=True)
+    time_zone = TimeZoneName()
     updated_at = LocalDateTime()
 
 
@@ -82,6 +91,7 @@ class OverlaySchema(ma.Schema):
         metadata={"description": "closure / regional_holiday: a day off; working_day: a moved day"},
     )
     name = fields.String(required=True, validate=validate.Length(min=1, max=200))
+    time_zone = TimeZoneName()
     created_at = LocalDateTime(dump_only=True)
 
 
@@ -114,6 +124,7 @@ class PolicySchema(ma.Schema):
     category_id = fields.Integer(allow_none=True)
     rules = fields.Dict()
     is_current = fields.Boolean()
+    time_zone = TimeZoneName()
     created_at = LocalDateTime()
 
 
@@ -139,9 +150,10 @@ class ClockBaseSchema(ma.Schema):
     state = fields.String(required=True)
     unit = fields.String(required=True)
     days = fields.Integer(required=True)
+    time_zone = TimeZoneName()
     started_at = LocalDateTime(required=True)
     # a postponed (paused) clock has no deadline: `due_at` is the one it had before the pause
-    due_at = LocalDateTime(required=True, metadata={"description": "shown in WIB"})
+    due_at = LocalDateTime(required=True, metadata={"description": "in the clock's zone"})
     due_date = fields.Date(required=True)
     stopped_at = LocalDateTime(allow_none=True)
     paused_at = LocalDateTime(allow_none=True)
@@ -169,5 +181,6 @@ class ComplaintSlaSchema(ma.Schema):
 
     complaint_id = fields.Integer(required=True)
     tracking_code = fields.String(required=True)
+    time_zone = TimeZoneName()
     now = LocalDateTime(required=True)
     clocks = fields.List(fields.Nested(ClockStatusSchema), required=True)

@@ -10,7 +10,7 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, defer
 
-from backend.db.batch import Rows, insert_rows
+from backend.db.writes import Rows, insert_rows
 from backend.sla.calendars import get_calendar
 from backend.sla.ladder import next_action, step_time
 from backend.sla.models import (
@@ -158,8 +158,9 @@ def _fire(
         (row.clock_id, row.step): row.id
         for row in insert_rows(
             session,
-            Rows(SlaEscalation.__table__, rows, skip_conflicts=True),
+            Rows(SlaEscalation.__table__, rows),
             returning=("id", "clock_id", "step"),
+            skip_conflicts=True,
         )
     }
     fired: list[FiredStep] = []

@@ -7,8 +7,7 @@ from typing import Any
 from flask.views import MethodView
 
 from backend.agencies import service as agencies
-from backend.auth.access import authenticated, current_principal
-from backend.auth.models import Role
+from backend.auth.access import authorize, current_principal
 from backend.db import now_utc
 from backend.extensions import db
 from backend.sla.calendars import (
@@ -22,6 +21,7 @@ from backend.sla.calendars import (
 )
 from backend.sla.clocks import recalculate_open_clocks
 from backend.sla.models import Calendar, CalendarOverlay, SlaPolicy
+from backend.sla.permissions import POLICY
 from backend.sla.policies import create_policy_version, list_policies
 from backend.sla.schemas import (
     CalendarCreateSchema,
@@ -71,8 +71,10 @@ class DeadlineQuery(MethodView):
             "calendar": query["calendar"],
             "calendar_version": int(calendar.version),
             "timezone": calendar.zone.key,
+            "time_zone": calendar.zone.key,
             "due_date": deadline.due_date,
             "due_at": deadline.due_at,
+            "due_at_local": deadline.due_at,
             "skipped": [
                 {"date": s.date, "reason": s.reason, "kind": s.kind, "estimated": s.estimated}
                 for s in deadline.skipped
@@ -91,7 +93,7 @@ class Calendars(MethodView):
         return list_calendars(session=db.session)
 
     @blp.doc(operationId="createCalendar")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "sla.manage_calendars")
     @blp.arguments(CalendarCreateSchema)
     @blp.response(201, CalendarSchema)
     def post(self, data: dict[str, Any]) -> Calendar:
@@ -115,7 +117,7 @@ class Overlay(MethodView):
         return list_overlay(session=db.session, code=code)
 
     @blp.doc(operationId="addCalendarOverlay")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "sla.manage_calendars")
     @blp.arguments(OverlaySchema)
     @blp.response(201, OverlaySchema)
     def post(self, data: dict[str, Any], code: str) -> CalendarOverlay:
@@ -140,7 +142,7 @@ class OverlayItem(MethodView):
     """One overlay entry."""
 
     @blp.doc(operationId="removeCalendarOverlay")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "sla.manage_calendars")
     @blp.response(204)
     def delete(self, code: str, overlay_id: int) -> None:
         """Remove an overlay entry (admin); the calendar's version rises."""
@@ -153,14 +155,14 @@ class Policies(MethodView):
     """Versioned SLA policies per category."""
 
     @blp.doc(operationId="listSlaPolicies")
-    @authenticated(Role.ADMIN, Role.SUPERVISOR, Role.VERIFIER)
+    @authorize(POLICY, "sla.read_policies")
     @blp.response(200, PolicySchema(many=True))
     def get(self) -> list[SlaPolicy]:
         """List every version of every policy, newest first / Kebijakan SLA."""
         return list_policies(session=db.session)
 
     @blp.doc(operationId="createSlaPolicyVersion")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "sla.manage_policies")
     @blp.arguments(PolicyCreateSchema)
     @blp.response(201, PolicySchema)
     def post(self, data: dict[str, Any]) -> SlaPolicy:
@@ -188,7 +190,7 @@ class Recalculations(MethodView):
     """Recount open clocks."""
 
     @blp.doc(operationId="recalculateOpenClocks")
-    @authenticated(Role.ADMIN)
+    @authorize(POLICY, "sla.recalculate")
     @blp.arguments(RecalculateSchema)
     @blp.response(200, RecalculatedSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:

@@ -1,9 +1,9 @@
 """Working-day calendar: weekends, national holidays, cuti bersama and an admin overlay.
 
-Pure Python (no database, no Flask): `backend.sla.calendars` builds one `WorkingCalendar` per calendar
-row and version, and asks it for deadlines. The national days come from the `holidays` package
-(Indonesia, categories PUBLIC and GOVERNMENT, Indonesian names); the overlay adds closures and
-regional holidays and gives back days the government moved.
+Pure Python (no database, no Flask): `backend.sla.calendars` builds one `WorkingCalendar` per
+calendar row and version, and asks it for deadlines. The national days come from the `holidays`
+package (Indonesia, categories PUBLIC and GOVERNMENT, Indonesian names); the overlay adds
+closures and regional holidays and gives back days the government moved.
 
 Counting rule (see ARCHITECTURE.md, "Legal clocks"): the local date of receipt is day 0; day 1
 is the next calendar day, or the next working day after day 0 for working-day counts, so receipt
@@ -25,11 +25,12 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 import holidays
 from holidays.constants import GOVERNMENT, PUBLIC
 
+from backend.localtime import DEFAULT_ZONE
+
 CalendarUnit = Literal["calendar_day", "working_day"]
 DayOffKind = Literal["weekend", "public_holiday", "cuti_bersama", "closure", "regional_holiday"]
 OverlayKind = Literal["closure", "regional_holiday", "working_day"]
 
-DEFAULT_ZONE: Final = "Asia/Jakarta"
 # The instant a deadline ends on its local due day; microsecond 0 keeps stored values exact.
 END_OF_DAY: Final = time(23, 59, 59)
 

@@ -1,4 +1,11 @@
-"""Marshmallow fields shared by every domain's schemas."""
+"""Marshmallow fields shared by every domain's schemas: local times, with their zone named.
+
+A time is shown in the zone of the agency that counts it (`backend.localtime`): the object
+being dumped says which with its `time_zone` (an IANA name: a clock's own zone, or the one a
+view gave a complaint); failing that, the zone a view set for the whole response
+(`show_times_in`); failing that, WIB. Every schema with local times also dumps `time_zone`,
+the zone's name (WIB, WITA, WIT), from the same rule.
+"""
 
 from __future__ import annotations
 
@@ -6,15 +13,48 @@ from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from marshmallow import fields
+from flask import g, has_app_context
+from marshmallow import fields, validate
 
-WIB = ZoneInfo("Asia/Jakarta")
+from backend import localtime
+
+_RESPONSE_ZONE = "aduan_response_zone"
+
+
+def show_times_in(zone: ZoneInfo) -> None:
+    """Show the local times of this response in `zone` (where an object does not say)."""
+    setattr(g, _RESPONSE_ZONE, zone)
+
+
+def zone_of(obj: Any) -> ZoneInfo:
+    """The zone `obj`'s local times are shown in."""
+    name = obj.get("time_zone") if isinstance(obj, dict) else getattr(obj, "time_zone", None)
+    if name:
+        return localtime.zone(name)
+    if has_app_context() and hasattr(g, _RESPONSE_ZONE):
+        return getattr(g, _RESPONSE_ZONE)  # type: ignore[no-any-return]
+    return localtime.zone(localtime.DEFAULT_ZONE)
 
 
 class LocalDateTime(fields.AwareDateTime):
-    """An aware datetime, shown with the offset of the city's zone (WIB for Cimahi)."""
+    """An aware datetime, shown with the offset of its agency's zone (WIB for Cimahi)."""
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:
         if value is None:
             return None
-        return super()._serialize(value.astimezone(WIB), attr, obj, **kwargs)
+        return super()._serialize(value.astimezone(zone_of(obj)), attr, obj, **kwargs)
+
+
+class TimeZoneName(fields.String):
+    """The name of the zone the object's local times are shown in: WIB, WITA or WIT."""
+
+    def __init__(self, **kwargs: Any) -> None:
+        super().__init__(
+            dump_only=True,
+            validate=validate.OneOf(sorted(localtime.ZONES)),
+            metadata={"description": "Zona waktu waktu setempat / time zone of the local times"},
+            **kwargs,
+        )
+
+    def get_value(self, obj: Any, attr: str, accessor: Any = None, default: Any = None) -> Any:
+        return localtime.zone_name(zone_of(obj))

@@ -2,12 +2,18 @@
 
 from __future__ import annotations
 
+import logging
+from collections.abc import Callable
 from typing import Any
 
 import marshmallow as ma
 from flask import Flask, Response, json, request
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm.exc import StaleDataError
 
 from backend.errors import DomainError, message
+
+log = logging.getLogger(__name__)
 
 PROBLEM_MIMETYPE = "application/problem+json"
 
@@ -57,11 +63,23 @@ class ProblemSchema(ma.Schema):
     errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
 
 
-def register_error_handlers(app: Flask) -> None:
-    """Domain errors -> problems. (HTTP errors are handled by `Api.handle_http_exception`.)"""
+def register_error_handlers(app: Flask, rollback: Callable[[], None]) -> None:
+    """Domain errors -> problems; a write that lost a race -> 409, with nothing changed.
+
+    A concurrent change surfaces wherever the unit of work flushes (an autoflush inside a
+    service, or the commit) as a version mismatch or a unique key taken: `rollback` undoes the
+    request's transaction whole. (HTTP errors are handled by `Api.handle_http_exception`.)
+    """
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:
         return problem_response(
             error.status, error.code, errors=error.errors, headers=error.headers, **error.params
         )
+
+    @app.errorhandler(StaleDataError)
+    @app.errorhandler(IntegrityError)
+    def _lost_race(error: Exception) -> Response:
+        rollback()
+        log.info("concurrent change refused: %s", error)
+        return problem_response(409, "concurrent_change")

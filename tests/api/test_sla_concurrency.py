@@ -43,6 +43,7 @@ def _due_backlog(app, client, count: int) -> None:
                     "unit": "calendar_day",
                     "days": 60,
                     "calendar_code": "ID-JB",
+                    "time_zone": "Asia/Jakarta",
                     "calendar_version": 1,
                     "state": ClockState.RUNNING,
                     "started_at": due - timedelta(days=60),
@@ -74,9 +75,7 @@ def test_two_sweeps_at_once_escalate_nothing_twice(app, client, backend):
         session = make_session()
         try:
             start.wait()
-            reports.append(
-                jobs.run_sweep(session=session, now=at, commit=session.commit, batch_size=50)
-            )
+            reports.append(jobs.run_sweep(session=session, now=at, batch_size=50))
         except BaseException as error:  # noqa: BLE001 - re-raised in the main thread
             errors.append(error)
         finally:
@@ -121,7 +120,7 @@ def test_a_step_another_sweep_fired_is_not_fired_again(app, client, headers_for)
             )
         )
         db.session.commit()
-        report = jobs.run_sweep(session=db.session, now=now(), commit=db.session.commit)
+        report = jobs.run_sweep(session=db.session, now=now())
         steps = db.session.scalars(
             select(SlaEscalation.step).where(SlaEscalation.clock_id == clock.id)
         ).all()

@@ -359,7 +359,7 @@ def test_supervisor_sees_breach_from_backdated_intake(
 
     def sweep() -> None:
         with live_app.app_context():
-            run_sweep(session=db.session, now=datetime.now(UTC), commit=db.session.commit)
+            run_sweep(session=db.session, now=datetime.now(UTC))
 
     in_thread(sweep)  # where the scheduler would run it: not in Playwright's thread
 

@@ -200,7 +200,7 @@ def test_supervisor_dashboard_by_keyboard_with_at_risk_counts(
 
     def sweep_and_summary() -> dict[str, Any]:
         with live_app.app_context():
-            run_sweep(session=db.session, now=datetime.now(UTC), commit=db.session.commit)
+            run_sweep(session=db.session, now=datetime.now(UTC))
         headers = bearer_for(live_app, user_by_email(live_app, SUPERVISOR))
         rows = live_app.test_client().get("/api/v1/reports/breach-summary", headers=headers)
         return {(r["agency"], r["clock"]): r for r in rows.get_json()["rows"]}

@@ -13,7 +13,13 @@ from backend import scheduler
 def test_jobs_are_coalesced_single_and_keep_late_runs(app):
     built = scheduler.build_scheduler(app)
     jobs = {job.id: job for job in built.get_jobs()}
-    assert set(jobs) == {"sla_sweep", "outbox_delivery", "holiday_refresh", "tally_compaction"}
+    assert set(jobs) == {
+        "sla_sweep",
+        "outbox_delivery",
+        "holiday_refresh",
+        "tally_compaction",
+        "idempotency_purge",
+    }
     assert jobs["sla_sweep"].trigger.interval.total_seconds() == 60
     assert jobs["outbox_delivery"].trigger.interval.total_seconds() == 30
     defaults = built._job_defaults

@@ -1,0 +1,92 @@
+"""Rows written with SQLAlchemy Core, in the caller's transaction.
+
+`insert_together` writes rows of several tables that belong together (a new complaint with its
+identity, first event, clock, tally changes and receipt e-mail): on PostgreSQL as one statement
+in which each table's INSERT is a data-modifying CTE (the foreign keys between them are checked
+at the end of the statement), elsewhere one INSERT per table. The rows are plain values, every
+column given (`with_defaults` fills what the model's column defaults would), so both databases
+write exactly the same rows; SQLAlchemy runs the statements, so its events see them.
+`insert_rows` inserts many rows of one table (the sweep's escalations and e-mails).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, NamedTuple
+
+from sqlalchemy import Table, func, insert, select
+from sqlalchemy.engine import Connection
+from sqlalchemy.orm import Session
+
+from backend.db.base import dialect_insert
+
+
+class Rows(NamedTuple):
+    """Rows of one table, each a dict of every column's value."""
+
+    table: Table
+    rows: list[dict[str, Any]]
+
+
+def with_defaults(table: Table, row: dict[str, Any]) -> dict[str, Any]:
+    """`row` with the Python-side default of each column it leaves out, as a flush sets them.
+
+    A column with a server default, or the key a sequence fills, is left to the database.
+    """
+    complete = dict(row)
+    for column in table.columns:
+        if column.key in complete or column.default is None:
+            continue
+        default = column.default
+        if default.is_scalar:
+            complete[column.key] = default.arg  # type: ignore[attr-defined]
+        elif default.is_callable:
+            complete[column.key] = default.arg(None)  # type: ignore[attr-defined]
+    return complete
+
+
+def insert_together(session: Session, groups: Sequence[Rows]) -> None:
+    """Insert the rows of each group, in order, in the session's transaction."""
+    groups = [group for group in groups if group.rows]
+    connection = session.connection()
+    if connection.dialect.name != "postgresql":
+        for group in groups:
+            connection.execute(insert(group.table), group.rows)
+        return
+    written = [
+        insert(group.table)
+        .values(group.rows)
+        .returning(*group.table.primary_key.columns)
+        .cte(f"new_{index}")
+        for index, group in enumerate(groups)
+    ]
+    counts = connection.execute(
+        select(*(select(func.count()).select_from(cte).scalar_subquery() for cte in written))
+    ).one()
+    expected = tuple(len(group.rows) for group in groups)
+    if tuple(counts) != expected:
+        raise RuntimeError(f"insert_together wrote {tuple(counts)} rows, not {expected}")
+
+
+def insert_rows(
+    bind: Session | Connection,
+    rows: Rows,
+    *,
+    returning: Sequence[str] = (),
+    skip_conflicts: bool = False,
+) -> list[Any]:
+    """Insert many rows of one table; the `returning` columns of the rows inserted.
+
+    With `skip_conflicts`, rows that clash with a unique key already there are left out
+    (ON CONFLICT DO NOTHING): a step or an e-mail queued twice is queued once.
+    """
+    if not rows.rows:
+        return []
+    connection = bind.connection() if isinstance(bind, Session) else bind
+    statement = dialect_insert(connection)(rows.table)
+    if skip_conflicts:
+        statement = statement.on_conflict_do_nothing()
+    if returning:
+        statement = statement.returning(*(rows.table.c[name] for name in returning))
+    result = connection.execute(statement, rows.rows)
+    return list(result) if returning else []

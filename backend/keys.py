@@ -1,0 +1,59 @@
+"""The server's secrets: one master secret, and a key of its own for each purpose.
+
+Flask's session signing, the tokens' signature, the PIN hashes and the sealed receipts kept for
+Idempotency-Key retries each use their own key, derived from the master secret
+(`ADUAN_SECRET_KEY`) by HMAC-SHA256 over the purpose and a key id. A key that leaks, or one an
+operator wants to change, is replaced by raising its key id; the master secret stays. PIN hashes
+carry the id of the key that made them ("2$<hex>"), so PINs made under an older id keep working
+after a rotation; id 0 is the master secret itself, which keyed the PIN hashes made before key
+ids existed.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+from dataclasses import dataclass, field
+from functools import lru_cache
+
+
+@lru_cache(maxsize=64)
+def derive(master: str, purpose: str, key_id: int = 1) -> bytes:
+    """The key for `purpose` under `key_id`, derived from the master secret."""
+    if key_id == 0:
+        return master.encode()
+    message = f"aduan/{purpose}/{key_id}".encode()
+    return hmac.new(master.encode(), message, hashlib.sha256).digest()
+
+
+def derive_text(master: str, purpose: str, key_id: int = 1) -> str:
+    """`derive`, as text (for the libraries that take their secret as a string)."""
+    return base64.urlsafe_b64encode(derive(master, purpose, key_id)).decode().rstrip("=")
+
+
+@dataclass(frozen=True)
+class PinKeys:
+    """The keys of the PIN hashes: new PINs under `current`, older ones under their own id."""
+
+    master: str = field(repr=False)
+    current: int = 1
+
+    def digest(self, code: str, pin: str) -> str:
+        """The stored form of a new PIN: the current key id and the keyed hash of code and PIN."""
+        return f"{self.current}${self._hash(self.current, code, pin)}"
+
+    def matches(self, stored: str, code: str, pin: str) -> bool:
+        """Whether `pin` is the PIN of `code`, whichever key id `stored` was made with.
+
+        Constant time in the PIN: the hash is always computed and compared in full.
+        """
+        key_id, _, expected = stored.partition("$")
+        known = key_id.isdigit()
+        actual = self._hash(int(key_id) if known else self.current, code, pin)
+        return hmac.compare_digest(actual, expected) and known
+
+    def _hash(self, key_id: int, code: str, pin: str) -> str:
+        return hmac.new(
+            derive(self.master, "pin", key_id), f"{code}:{pin}".encode(), hashlib.sha256
+        ).hexdigest()
