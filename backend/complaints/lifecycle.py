@@ -1,8 +1,8 @@
-"""The state machine: one table of actions, who may take them, and what they do to clocks."""
+"""The state machine at work: which actions a caller may take now, and taking one (status,
+clocks, the event, the e-mails). The table of actions is `backend.complaints.actions`."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
@@ -14,7 +14,15 @@ from backend.auth.models import User
 from backend.auth.principal import Principal
 from backend.auth.roles import Role
 from backend.complaints import notices
-from backend.complaints.models import Complaint, ComplaintEvent, Status
+from backend.complaints.actions import (
+    ACTIONS,
+    DEEMED_WITHDRAWN,
+    DISPUTE_WINDOW_DAYS,
+    DISPUTE_WINDOW_WORKING_DAYS,
+    RESOLUTION_CODES,
+    Action,
+)
+from backend.complaints.models import Complaint, ComplaintEvent
 from backend.complaints.permissions import POLICY, is_complainant
 from backend.complaints.queries import complaint_to_change
 from backend.complaints.timeline import actor_of, append_event
@@ -32,127 +40,8 @@ from backend.sla.clocks import (
     stop_all_clocks,
     stop_clock,
 )
-from backend.sla.models import ClockKind, ClockState, SlaClock, Unit
+from backend.sla.models import ClockState, SlaClock, Unit
 from backend.sla.working_calendar import Deadline
-
-# the clocks that run against the institution and that a postponement (tunda) may hold; never
-# the citizen's completion clock, which would only lengthen the citizen's own window
-INSTITUTION_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION)
-# The complainant's window to dispute a delivered decision: 14 calendar days from delivery, and
-# never less than SP4N-LAPOR!'s practice of closing a report 10 working days after the follow-up
-# when the reporter does not reply (see `dispute_window`).
-DISPUTE_WINDOW_DAYS = 14
-DISPUTE_WINDOW_WORKING_DAYS = 10
-
-
-@dataclass(frozen=True)
-class Action:
-    """One action of the lifecycle."""
-
-    sources: frozenset[str]
-    target: str | None  # None: the status stays
-    reason_required: bool = False
-    stops: tuple[str, ...] = ()
-    starts: tuple[str, ...] = ()
-    stops_all: bool = False
-    pauses: tuple[str, ...] = ()  # running clocks held, with the days they have left
-    resumes: tuple[str, ...] = ()  # paused clocks counting again from the days left
-    needs_delivery: bool | None = None
-    # close: staff only once the dispute window has passed; reopen: only within it
-    staff_after_dispute_window: bool = False
-    within_dispute_window: bool = False
-
-
-def _s(*statuses: Status) -> frozenset[str]:
-    return frozenset(statuses)
-
-
-ACTIONS: dict[str, Action] = {
-    "verify": Action(
-        _s(Status.SUBMITTED),
-        Status.VERIFIED,
-        stops=(ClockKind.RESPONSE,),
-        starts=(ClockKind.DECISION,),
-    ),
-    "request_info": Action(
-        _s(Status.SUBMITTED),
-        Status.INCOMPLETE,
-        reason_required=True,
-        stops=(ClockKind.RESPONSE,),
-        starts=(ClockKind.COMPLETION,),
-    ),
-    "complete_info": Action(
-        _s(Status.INCOMPLETE),
-        Status.SUBMITTED,
-        stops=(ClockKind.COMPLETION,),
-    ),
-    "reroute": Action(
-        _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
-        None,
-        reason_required=True,
-    ),
-    "assign": Action(
-        _s(Status.VERIFIED, Status.IN_PROGRESS),
-        Status.IN_PROGRESS,
-    ),
-    "start": Action(_s(Status.VERIFIED), Status.IN_PROGRESS),
-    "decide": Action(
-        _s(Status.IN_PROGRESS),
-        Status.DECIDED,
-        stops=(ClockKind.DECISION,),
-        starts=(ClockKind.DELIVERY,),
-        needs_delivery=None,
-    ),
-    "deliver": Action(
-        _s(Status.DECIDED),
-        None,
-        stops=(ClockKind.DELIVERY,),
-        needs_delivery=False,
-    ),
-    "close": Action(
-        _s(Status.DECIDED),
-        Status.CLOSED,
-        needs_delivery=True,
-        staff_after_dispute_window=True,
-    ),
-    "reopen": Action(
-        _s(Status.DECIDED),
-        Status.IN_PROGRESS,
-        reason_required=True,
-        starts=(ClockKind.DECISION,),
-        needs_delivery=True,
-        within_dispute_window=True,
-    ),
-    "reject": Action(
-        _s(Status.SUBMITTED, Status.VERIFIED),
-        Status.REJECTED,
-        reason_required=True,
-        stops_all=True,
-    ),
-    "withdraw": Action(
-        _s(Status.SUBMITTED, Status.INCOMPLETE, Status.VERIFIED, Status.IN_PROGRESS),
-        Status.WITHDRAWN,
-        reason_required=True,
-        stops_all=True,
-    ),
-    # SP4N-LAPOR!'s "tunda": the institution's deadline is held (status stays) while the case
-    # waits on something outside the institution's hands; the days left are kept
-    "postpone": Action(
-        _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
-        None,
-        reason_required=True,
-        pauses=INSTITUTION_CLOCKS,
-    ),
-    "resume": Action(
-        _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),
-        None,
-        resumes=INSTITUTION_CLOCKS,
-    ),
-}
-# taken by the system alone, when the citizen's completion window expires (Pasal 44(5))
-DEEMED_WITHDRAWN = Action(_s(Status.INCOMPLETE), Status.WITHDRAWN, stops_all=True)
-
-RESOLUTION_CODES = ("outside_authority", "not_a_complaint", "duplicate", "insufficient_information")
 
 
 def allowed_actions(

@@ -119,7 +119,7 @@ def _may_change_privacy(principal: Principal, complaint: Complaint) -> bool:
 
 
 # lifecycle action -> who may take it (roles, COMPLAINANT, AGENCY); the state machine itself
-# (from which status, to which, which clocks) is `backend.complaints.lifecycle.ACTIONS`
+# (from which status, to which, which clocks) is `backend.complaints.actions.ACTIONS`
 TRANSITION_ACTORS: dict[str, frozenset[str]] = {
     "verify": frozenset({Role.VERIFIER}),
     "request_info": frozenset({Role.VERIFIER}),

@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.complaints.lifecycle import ACTIONS, RESOLUTION_CODES
+from backend.complaints.actions import ACTIONS, RESOLUTION_CODES
 from backend.complaints.models import (
     Channel,
     ComplainantKind,
