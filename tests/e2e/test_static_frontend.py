@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from backend.complaints.lifecycle import ACTIONS, RESOLUTION_CODES
+from backend.complaints.actions import ACTIONS, RESOLUTION_CODES
 from backend.complaints.models import Channel, Privacy, ReportType, Status
 from backend.frontend import CSP, FRONTEND_DIR
 from backend.sla.models import ClockKind, ClockState, Unit
