@@ -45,6 +45,16 @@ class UserSchema(ma.Schema):
     last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
 
 
+class CurrentUserSchema(UserSchema):
+    """The logged-in user's account, and what they may do (the front end shows what they may)."""
+
+    permissions = fields.List(
+        fields.String(),
+        dump_only=True,
+        metadata={"description": "The actions this account may take, e.g. reports.breaches"},
+    )
+
+
 class TokenSchema(ma.Schema):
     """Tokens for API clients (absent in the cookie flow) and the CSRF value for browsers."""
 
@@ -53,7 +63,7 @@ class TokenSchema(ma.Schema):
     token_type = fields.String()
     expires_in = fields.Integer()
     csrf_token = fields.String(metadata={"description": "Send as X-CSRF-TOKEN in the cookie flow"})
-    user = fields.Nested(UserSchema)
+    user = fields.Nested(CurrentUserSchema)
 
 
 class RefreshSchema(ma.Schema):

@@ -23,12 +23,14 @@ from jwt import PyJWTError
 from backend.auth import service
 from backend.auth.access import authorize, current_principal
 from backend.auth.models import ApiClient, User
-from backend.auth.permissions import POLICY
+from backend.auth.permissions import POLICY, capabilities
+from backend.auth.principal import Principal
 from backend.auth.schemas import (
     ApiClientCreateSchema,
     ApiClientSchema,
     ClientTokenRequestSchema,
     ClientTokenSchema,
+    CurrentUserSchema,
     LoginSchema,
     LogoutSchema,
     RefreshSchema,
@@ -39,6 +41,7 @@ from backend.auth.schemas import (
 from backend.errors import Unauthorized
 from backend.extensions import db, limiter
 from backend.web.pagination import PageArgsSchema, page_body, page_schema
+from backend.web.presenting import Presented
 from backend.web.spec import Blueprint
 
 blp = Blueprint("auth", __name__, url_prefix="/api/v1/auth", description="Akun dan token")
@@ -48,6 +51,12 @@ clients_blp = Blueprint(
     url_prefix="/api/v1/api-clients",
     description="Kredensial aplikasi pihak ketiga",
 )
+
+
+def as_current_user(user: User) -> Presented:
+    """The account with the capabilities of its role (every domain's published rules)."""
+    principal = Principal(kind="user", id=user.id, role=user.role, agency_id=user.agency_id)
+    return Presented(user, permissions=capabilities(principal))
 
 
 def _issue(user: User, flow: str) -> Any:
@@ -60,7 +69,7 @@ def _issue(user: User, flow: str) -> Any:
     body: dict[str, Any] = {
         "token_type": "Bearer",
         "expires_in": int(expires.total_seconds()),
-        "user": user,
+        "user": as_current_user(user),
     }
     if flow == "cookie":
         body["token_type"] = "cookie"
@@ -162,10 +171,12 @@ class Me(MethodView):
 
     @blp.doc(operationId="getCurrentUser")
     @authorize(POLICY, "auth.me")
-    @blp.response(200, UserSchema)
-    def get(self) -> User:
-        """The account of the logged-in user / Akun saya."""
-        return service.get_user(session=db.session, user_id=current_principal().id or 0)
+    @blp.response(200, CurrentUserSchema)
+    def get(self) -> Presented:
+        """The account of the logged-in user and what it may do / Akun saya."""
+        return as_current_user(
+            service.get_user(session=db.session, user_id=current_principal().id or 0)
+        )
 
 
 @blp.route("/token")

@@ -3,7 +3,7 @@ import { loadContract } from "./api.js";
 import { h } from "./dom.js";
 import { currentLang, loadLang, t, translateShell } from "./i18n.js";
 import { fallback, navigate, onRoute, render, route, start } from "./router.js";
-import { currentUser, isStaff, logout, restore } from "./session.js";
+import { can, currentUser, logout, restore } from "./session.js";
 
 const view = (name) => () => import(`./views/${name}.js`);
 route("/", view("home"));
@@ -23,10 +23,11 @@ function drawNav(path) {
   const user = currentUser();
   const links = [["/", "nav.home"], ["/lapor", "nav.file"], ["/lacak", "nav.track"]];
   if (!user) links.push(["/masuk", "nav.login"], ["/daftar", "nav.register"]);
-  else if (!isStaff()) links.push(["/saya", "nav.mine"]);
+  else if (!can("complaints.queue")) links.push(["/saya", "nav.mine"]);
   else {
-    links.push(["/staf", "nav.queue"], ["/staf/input", "nav.intake"]);
-    if (["supervisor", "admin", "verifier", "agency_head"].includes(user.role)) links.push(["/pengawasan", "nav.breaches"]);
+    links.push(["/staf", "nav.queue"]);
+    if (can("complaints.record_intake")) links.push(["/staf/input", "nav.intake"]);
+    if (can("reports.breaches")) links.push(["/pengawasan", "nav.breaches"]);
   }
   const items = links.map(([href, key]) => h("li", {}, h("a", { href, "data-link": true, "aria-current": href === path ? "page" : undefined }, t(key))));
   if (user) {

@@ -106,10 +106,15 @@ export function announce(text) {
   if (live) { live.textContent = ""; setTimeout(() => { live.textContent = text; }, 50); }
 }
 
-/** Turn a datetime-local value (read as WIB) into ISO 8601 with the +07:00 offset. */
-export function wibIso(local) {
+/** Turn a datetime-local value, read on this device's clock (the desk's own zone), into ISO 8601
+ * with that zone's offset. */
+export function localIso(local) {
   if (!local) return undefined;
-  return `${local.length === 16 ? `${local}:00` : local}+07:00`;
+  const stamp = local.length === 16 ? `${local}:00` : local;
+  const minutes = -new Date(stamp).getTimezoneOffset();
+  const sign = minutes < 0 ? "-" : "+";
+  const pad = (n) => String(Math.floor(Math.abs(n))).padStart(2, "0");
+  return `${stamp}${sign}${pad(minutes / 60)}:${pad(minutes % 60)}`;
 }
 
 /** A table in a keyboard-scrollable region named by the table's caption (narrow screens). */

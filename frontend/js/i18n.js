@@ -1,6 +1,6 @@
-// Message catalogues (Indonesian by default, English by a switch) and Intl formatting in WIB.
+// Message catalogues (Indonesian by default, English by a switch), and Intl formatting of times
+// in the zone the API gives them in.
 const LANGS = ["id", "en"];
-const ZONE = "Asia/Jakarta";
 let lang = "id";
 let messages = {};
 
@@ -34,27 +34,38 @@ export function tOr(key, fallback) {
 
 function locale() { return lang === "id" ? "id-ID" : "en-GB"; }
 
-/** A date and time in WIB, e.g. "28 Nov 2026, 14.30 WIB". */
-export function formatDateTime(iso) {
-  if (!iso) return "";
-  const d = new Date(iso);
-  return `${new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone: ZONE }).format(d)} WIB`;
+/** The UTC offset an ISO 8601 time carries ("+08:00"), which Intl takes as a time zone. */
+function offsetOf(iso) {
+  const m = /([+-]\d{2}:\d{2}|Z)$/.exec(iso);
+  return m && m[1] !== "Z" ? m[1] : "UTC";
 }
 
-/** A calendar date (YYYY-MM-DD or ISO time) shown in WIB. */
+/** A time as the API gives it, in its own zone, named, e.g. "28 Nov 2026, 14.30 WIB".
+ * The API shows each time in the zone of the agency that counts it and says which
+ * (`time_zone`: WIB, WITA or WIT); the clock on the wall there is the offset in the string. */
+export function formatDateTime(iso, zone, like = iso) {
+  if (!iso) return "";
+  // `like`: a time of the same object whose offset to show `iso` in (explanations are in UTC)
+  const text = new Intl.DateTimeFormat(locale(), { dateStyle: "medium", timeStyle: "short", timeZone: offsetOf(like) }).format(new Date(iso));
+  return zone ? `${text} ${zone}` : text;
+}
+
+/** A calendar date (YYYY-MM-DD), as it is written: no zone moves it. */
 export function formatDate(value) {
   if (!value) return "";
-  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00+07:00`) : new Date(value);
-  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: ZONE }).format(d);
+  const d = /^\d{4}-\d{2}-\d{2}$/.test(value) ? new Date(`${value}T12:00:00Z`) : new Date(value);
+  return new Intl.DateTimeFormat(locale(), { dateStyle: "long", timeZone: /^\d{4}-\d{2}-\d{2}$/.test(value) ? "UTC" : offsetOf(value) }).format(d);
 }
 
 export function formatNumber(n, options = {}) {
   return new Intl.NumberFormat(locale(), options).format(n);
 }
 
-/** Whole days from now until `iso` (negative when past), counted on WIB calendar days. */
+/** Whole days from now until `iso` (negative when past), counted on the calendar days of the
+ * zone the time is given in (its offset). */
 export function daysLeft(iso, now = new Date()) {
-  const day = (d) => new Intl.DateTimeFormat("en-CA", { timeZone: ZONE }).format(d);
+  const zone = offsetOf(iso);
+  const day = (d) => new Intl.DateTimeFormat("en-CA", { timeZone: zone }).format(d);
   const a = Date.parse(`${day(now)}T00:00:00Z`);
   const b = Date.parse(`${day(new Date(iso))}T00:00:00Z`);
   return Math.round((b - a) / 86400000);

@@ -5,7 +5,8 @@ const FLAG = "aduan-session";
 let user = null;
 
 export function currentUser() { return user; }
-export function isStaff() { return Boolean(user && user.role !== "citizen"); }
+/** Whether the logged-in account may take `action` (the API lists them: getCurrentUser). */
+export function can(action) { return Boolean(user && (user.permissions || []).includes(action)); }
 
 /** Ask the server who we are, but only when this browser logged in before. */
 export async function restore() {

@@ -11,8 +11,8 @@ import time_machine
 from sqlalchemy import func, select
 
 from backend.complaints import intake
-from backend.complaints.models import Complaint, ComplaintEvent
 from backend.complaints.codes import CODE_ALPHABET
+from backend.complaints.models import Complaint, ComplaintEvent
 from backend.extensions import db
 from tests.factories import complaint_payload, file_complaint
 

@@ -345,7 +345,7 @@ def test_supervisor_sees_breach_from_backdated_intake(
         "%Y-%m-%dT%H:%M"
     )
     page.get_by_role("combobox", name="Kanal", exact=True).select_option("walk_in")
-    page.get_by_label("Diterima pada (WIB)").fill(received)
+    page.get_by_label("Diterima pada (waktu setempat)").fill(received)
     page.get_by_label("Kategori layanan").select_option("ADMINDUK")
     page.get_by_label("Judul singkat").fill("Surat pindah tidak diproses")
     page.get_by_label("Apa yang terjadi?").fill("Berkas surat pindah tidak diproses sejak lama.")

@@ -279,7 +279,7 @@ def test_language_switch_keeps_the_assisted_intake(web: Page) -> None:
     login(web, VERIFIER)
     page = web.goto("/staf/input")
     page.get_by_role("combobox", name="Kanal", exact=True).select_option("telephone")
-    page.get_by_label("Diterima pada (WIB)").fill("2026-11-02T10:15")
+    page.get_by_label("Diterima pada (waktu setempat)").fill("2026-11-02T10:15")
     page.get_by_label("Kategori layanan").select_option("ADMINDUK")
     page.get_by_label("Judul singkat").fill("Akta kelahiran salah nama")
     page.get_by_label("Identitas dirahasiakan").check()

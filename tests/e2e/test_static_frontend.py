@@ -16,6 +16,8 @@ from backend.sla.models import ClockKind, ClockState, Unit
 
 JS = sorted((FRONTEND_DIR / "js").rglob("*.js"))
 KEY = re.compile(r"""["'`]([a-z_]+(?:\.[a-z_]+)+)["'`]""")
+# the names of actions an account may take (`can("reports.breaches")`), not catalogue keys
+CAPABILITY = re.compile(r"""can\(["']([a-z_.]+)["']\)""")
 SHELL_KEY = re.compile(r'data-i18n(?:-aria)?="([^"]+)"')
 # keys built at run time from a value: prefix -> the values it must cover
 DYNAMIC = {
@@ -44,7 +46,8 @@ def catalogue(lang: str) -> dict[str, str]:
 def used_keys() -> set[str]:
     keys: set[str] = set()
     for path in JS:
-        keys.update(KEY.findall(path.read_text(encoding="utf-8")))
+        source = path.read_text(encoding="utf-8")
+        keys.update(set(KEY.findall(source)) - set(CAPABILITY.findall(source)))
     keys.update(SHELL_KEY.findall((FRONTEND_DIR / "index.html").read_text(encoding="utf-8")))
     return keys
 
@@ -171,3 +174,25 @@ def test_the_contract_is_revalidated_not_downloaded_again(static_client: Any) ->
     assert stale.status_code == 200 and stale.get_json()["paths"]
     # only the contract: other API answers keep their own caching rules
     assert "ETag" not in static_client.get("/healthz").headers
+
+
+def test_the_front_end_decides_nothing_by_role() -> None:
+    """Who may do what is the API's (getCurrentUser's `permissions`): no role is named in the
+    front end's code, and every capability it asks about is one the API declares."""
+    from backend.app import create_app
+    from backend.auth.permissions import capabilities
+    from backend.auth.principal import Principal
+    from backend.auth.roles import Role
+
+    create_app({"MASTER_SECRET": "x" * 40, "DATABASE_URL": "sqlite://"})  # publishes the rules
+    declared = {
+        name
+        for role in Role
+        for name in capabilities(Principal(kind="user", id=1, role=role, agency_id=1))
+    }
+    names = "|".join(role.value for role in Role)
+    roles = re.compile(r"""["'`](""" + names + r""")["'`]""")
+    for path in JS:
+        source = path.read_text(encoding="utf-8")
+        assert roles.findall(source) == [], path.name
+        assert set(CAPABILITY.findall(source)) <= declared, path.name

@@ -2,7 +2,7 @@
 import { call, has } from "../api.js";
 import { h, tableWrap } from "../dom.js";
 import { formatDateTime, formatNumber, t } from "../i18n.js";
-import { currentUser, isStaff } from "../session.js";
+import { can, currentUser } from "../session.js";
 import { label } from "./labels.js";
 
 const DAY = 86400;
@@ -29,7 +29,7 @@ const percent = (share) => (share === null || share === undefined || Number.isNa
 
 export default async function breaches(main) {
   main.append(h("h1", {}, t("breaches.heading")));
-  if (!currentUser() || !isStaff()) {
+  if (!currentUser() || !can("reports.breaches")) {
     main.append(h("p", {}, t("auth.staff_needed"), " ", h("a", { href: "/masuk?lanjut=/pengawasan", "data-link": true }, t("nav.login"))));
     return;
   }
@@ -68,7 +68,7 @@ export default async function breaches(main) {
       h("thead", {}, h("tr", {}, ["complaint.code", "complaint.agency", "clocks.kind", "clocks.due", "breaches.days_over", "clocks.consequence"].map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, breachRows.map((b) => h("tr", {},
         h("td", {}, h("a", { href: `/pengaduan/${b.complaint_id}`, "data-link": true }, b.tracking_code)),
-        h("td", {}, b.agency || "–"), h("td", {}, label("clock", b.clock)), h("td", {}, formatDateTime(b.due_at)),
+        h("td", {}, b.agency || "–"), h("td", {}, label("clock", b.clock)), h("td", {}, formatDateTime(b.due_at, b.time_zone)),
         h("td", {}, formatNumber(Math.floor((b.overdue_seconds || 0) / DAY))), h("td", {}, b.consequence || "–"))))))
       : h("p", {}, t("breaches.none")),
     h("button", { type: "button", "data-testid": "breach-csv", onclick: () => download("pelanggaran-tenggat.csv", csv([

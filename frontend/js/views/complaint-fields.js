@@ -1,6 +1,6 @@
 // Form parts shared by the citizen's step-by-step filing and the staff's assisted intake.
 import { call } from "../api.js";
-import { choice, field, h } from "../dom.js";
+import { choice, field, h, localIso } from "../dom.js";
 import { t } from "../i18n.js";
 
 export const PRIVACY = ["private", "public", "confidential_identity", "anonymous"];
@@ -28,7 +28,7 @@ export function whatHappened() {
     field({ label: t("file.loss"), name: "loss_description", type: "textarea", hint: t("file.loss_hint") }).wrap,
     field({ label: t("file.remedy"), name: "remedy_requested", type: "textarea", hint: t("file.remedy_hint") }).wrap,
     field({ label: t("file.place"), name: "incident_place", hint: t("file.place_hint") }).wrap,
-    field({ label: t("file.incident_at"), name: "incident_at", type: "datetime-local", hint: t("file.wib_hint") }).wrap,
+    field({ label: t("file.incident_at"), name: "incident_at", type: "datetime-local", hint: t("file.local_time_hint") }).wrap,
     field({ label: t("file.service_date"), name: "service_date", type: "date", hint: t("file.service_date_hint") }).wrap,
   ];
 }
@@ -68,7 +68,7 @@ export function complaintBody(v) {
     report_type: v.report_type, category: v.category, title: v.title, description: v.description,
     loss_description: v.loss_description, remedy_requested: v.remedy_requested,
     incident_place: v.incident_place, service_date: v.service_date,
-    incident_at: v.incident_at ? `${v.incident_at.length === 16 ? `${v.incident_at}:00` : v.incident_at}+07:00` : undefined,
+    incident_at: localIso(v.incident_at),
     privacy: v.privacy, show_name_publicly: v.privacy === "public" && Boolean(v.show_name_publicly),
     kecamatan: v.kecamatan, kelurahan: v.kelurahan, address: v.address, consent: Boolean(v.consent),
   };

@@ -2,7 +2,7 @@
 import { call, has, url } from "../api.js";
 import { announce, choice, errorBox, field, fill, formValues, h, showError } from "../dom.js";
 import { formatDate, formatDateTime, formatNumber, t } from "../i18n.js";
-import { currentUser, isStaff } from "../session.js";
+import { can, currentUser } from "../session.js";
 import { actionPanel } from "./confirm.js";
 import { clocksTable, facts, label, timelineList } from "./labels.js";
 
@@ -18,7 +18,7 @@ export default async function complaintView(main, { params }) {
   const id = Number(params.id);
   const [agencyList, categoryList, areaList] = await Promise.all(
     ["listAgencies", "listCategories", "listAreas"].map((op) => call(op).then((r) => r.data).catch(() => [])));
-  const agencies = isStaff() ? agencyList : [];
+  const agencies = can("complaints.queue") ? agencyList : [];
   const nameOf = (list, code) => {
     const found = list.find((item) => item.code === code);
     return found ? `${found.name} (${code})` : code;
@@ -94,13 +94,13 @@ export default async function complaintView(main, { params }) {
         [t("complaint.agency"), c.agency ? nameOf(agencyList, c.agency) : null],
         [t("complaint.privacy"), label("privacy", c.privacy)],
         [t("complaint.channel"), label("channel", c.channel)],
-        [t("complaint.received_at"), formatDateTime(c.received_at)],
+        [t("complaint.received_at"), formatDateTime(c.received_at, c.time_zone)],
         [t("complaint.late_filing"), c.late_filing ? t("complaint.late_filing_yes") : null],
         [t("complaint.description"), c.description],
         [t("complaint.loss"), c.loss_description],
         [t("complaint.remedy"), c.remedy_requested],
         [t("complaint.place"), c.incident_place],
-        [t("complaint.incident_at"), c.incident_at ? formatDateTime(c.incident_at) : null],
+        [t("complaint.incident_at"), c.incident_at ? formatDateTime(c.incident_at, c.time_zone) : null],
         [t("complaint.service_date"), c.service_date ? formatDate(c.service_date) : null],
         [t("complaint.location"), [c.kelurahan, c.kecamatan && nameOf(areaList, c.kecamatan), c.address].filter(Boolean).join(", ")],
         [t("complaint.compensation"), c.compensation_amount != null ? formatNumber(Number(c.compensation_amount), { style: "currency", currency: "IDR" }) : null],
@@ -145,10 +145,10 @@ export default async function complaintView(main, { params }) {
       clocks.map((k) => {
         const e = k.explanation || {};
         const skipped = Array.isArray(e.skipped) ? e.skipped : [];
-        return h("details", {}, h("summary", {}, `${label("clock", k.kind)} — ${formatDateTime(k.due_at)}`,
+        return h("details", {}, h("summary", {}, `${label("clock", k.kind)} — ${formatDateTime(k.due_at, k.time_zone)}`,
           k.overdue ? [" ", h("span", { class: "badge overdue" }, t("queue.overdue"))] : null),
         facts([
-          [t("clocks.counted_from"), e.counted_from ? formatDateTime(e.counted_from) : null],
+          [t("clocks.counted_from"), e.counted_from ? formatDateTime(e.counted_from, k.time_zone, k.due_at) : null],
           [t("clocks.length"), t("clocks.explain", { days: e.days ?? k.days, unit: label("unit", e.unit || k.unit) })],
           [t("clocks.calendar"), e.calendar ? `${e.calendar} v${e.calendar_version ?? ""}` : k.calendar],
           [t("clocks.policy"), e.policy],
@@ -163,7 +163,7 @@ export default async function complaintView(main, { params }) {
     const errs = errorBox();
     const f = h("form", { novalidate: true }, errs,
       field({ label: t("comment.body"), name: "body", type: "textarea", required: true }).wrap,
-      isStaff() ? choice({ type: "checkbox", name: "internal", value: "1", label: t("comment.internal") }) : null,
+      can("complaints.comment_internal") ? choice({ type: "checkbox", name: "internal", value: "1", label: t("comment.internal") }) : null,
       h("button", { type: "submit" }, t("comment.submit")));
     f.addEventListener("submit", async (event) => {
       event.preventDefault();

@@ -1,9 +1,9 @@
 // Staff-assisted intake (walk-in, telephone, letter, WhatsApp) with the time really received.
 import { call } from "../api.js";
-import { choice, errorBox, field, formValues, h, showError, wibIso } from "../dom.js";
+import { choice, errorBox, field, formValues, h, localIso, showError } from "../dom.js";
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
-import { currentUser, isStaff } from "../session.js";
+import { can, currentUser } from "../session.js";
 import { store } from "../store.js";
 import {
   complaintBody, firstInvalid, identityFields, idempotencyKey, labelOf, loadLookups,
@@ -15,7 +15,7 @@ const CHANNELS = ["walk_in", "telephone", "letter", "whatsapp"];
 
 export default async function intake(main) {
   main.append(h("h1", {}, t("intake.heading")));
-  if (!currentUser() || !isStaff()) {
+  if (!currentUser() || !can("complaints.record_intake")) {
     main.append(h("p", {}, t("auth.staff_needed"), " ", h("a", { href: "/masuk?lanjut=/staf/input", "data-link": true }, t("nav.login"))));
     return;
   }
@@ -46,7 +46,7 @@ export default async function intake(main) {
       return;
     }
     try {
-      const payload = { ...complaintBody(v), channel: v.channel, received_at: wibIso(v.received_at) };
+      const payload = { ...complaintBody(v), channel: v.channel, received_at: localIso(v.received_at) };
       const { data } = await call("createComplaint", { body: payload, headers: { "Idempotency-Key": idempotencyKey() } });
       const category = categories.find((c) => c.code === data.category);
       store.receipt = { ...data, categoryName: category && category.name };

@@ -4,7 +4,7 @@ import { daysLeft, formatDateTime, t, tOr } from "../i18n.js";
 
 export const label = (group, value) => (value ? tOr(`${group}.${value}`, value) : "–");
 
-/** A table of legal clocks: kind, state, deadline in WIB, days left, explanation. */
+/** A table of legal clocks: kind, state, deadline (local time, named), days left, explanation. */
 export function clocksTable(clocks) {
   if (!clocks || !clocks.length) return h("p", {}, t("clocks.none"));
   return tableWrap(h("table", {},
@@ -19,7 +19,7 @@ export function clocksTable(clocks) {
         h("td", {}, h("strong", {}, label("clock", c.kind)), h("br"),
           h("span", { class: "hint" }, t("clocks.explain", { days: c.days ?? "", unit: label("unit", c.unit) }), " ", tOr(`clockhelp.${c.kind}`, ""))),
         h("td", {}, label("clockstate", c.state), c.breached_at ? [" ", h("span", { class: "badge overdue" }, t("queue.overdue"))] : null),
-        h("td", {}, formatDateTime(c.due_at)),
+        h("td", {}, formatDateTime(c.due_at, c.time_zone)),
         h("td", {}, leftText));
     }))));
 }
@@ -28,7 +28,7 @@ export function clocksTable(clocks) {
 export function timelineList(events) {
   if (!events || !events.length) return h("p", {}, t("timeline.none"));
   return h("ol", { class: "timeline" }, events.map((e) => h("li", {},
-    h("strong", {}, formatDateTime(e.occurred_at)), " — ",
+    h("strong", {}, formatDateTime(e.occurred_at, e.time_zone)), " — ",
     e.action ? label("action", e.action) : label("event", e.kind),
     e.to_status ? ` → ${label("status", e.to_status)}` : "",
     e.actor_label ? ` (${e.actor_label})` : "",

@@ -2,7 +2,7 @@
 import { errorBox, field, h, showError } from "../dom.js";
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
-import { isStaff, login } from "../session.js";
+import { can, login } from "../session.js";
 
 export default function loginView(main, { query }) {
   const errors = errorBox();
@@ -15,7 +15,7 @@ export default function loginView(main, { query }) {
     try {
       await login(email.input.value.trim(), password.input.value);
       const next = query.get("lanjut");
-      await navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : isStaff() ? "/staf" : "/saya");
+      await navigate(next && next.startsWith("/") && !next.startsWith("//") ? next : can("complaints.queue") ? "/staf" : "/saya");
     } catch (error) { showError(errors, error); }
   });
   main.append(h("h1", {}, t("login.heading")), form,

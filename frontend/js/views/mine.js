@@ -23,5 +23,5 @@ export default async function mine(main) {
       h("td", {}, c.tracking_code),
       h("td", {}, h("a", { href: `/pengaduan/${c.id}`, "data-link": true }, c.title)),
       h("td", {}, label("status", c.status)),
-      h("td", {}, formatDateTime(c.received_at))))))));
+      h("td", {}, formatDateTime(c.received_at, c.time_zone))))))));
 }

@@ -3,12 +3,12 @@ import { call, queryEnum } from "../api.js";
 import { choice, field, formValues, h, tableWrap } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { navigate } from "../router.js";
-import { currentUser, isStaff } from "../session.js";
+import { can, currentUser } from "../session.js";
 import { label } from "./labels.js";
 
 export default async function queue(main, { query }) {
   main.append(h("h1", {}, t("queue.heading")));
-  if (!currentUser() || !isStaff()) {
+  if (!currentUser() || !can("complaints.queue")) {
     main.append(h("p", {}, t("auth.staff_needed"), " ", h("a", { href: "/masuk?lanjut=/staf", "data-link": true }, t("nav.login"))));
     return;
   }
@@ -53,8 +53,8 @@ export default async function queue(main, { query }) {
       h("td", {}, label("status", c.status)),
       h("td", {}, c.agency || "–"),
       h("td", {}, c.category || "–"),
-      h("td", {}, formatDateTime(c.received_at)),
-      h("td", {}, c.next_due_at ? formatDateTime(c.next_due_at) : "–", c.overdue ? [" ", h("span", { class: "badge overdue" }, t("queue.overdue"))] : null)))))));
+      h("td", {}, formatDateTime(c.received_at, c.time_zone)),
+      h("td", {}, c.next_due_at ? formatDateTime(c.next_due_at, c.time_zone) : "–", c.overdue ? [" ", h("span", { class: "badge overdue" }, t("queue.overdue"))] : null)))))));
   const nav = h("nav", { "aria-label": t("queue.pages") });
   const link = (n, key) => {
     const params = new URLSearchParams(location.search);

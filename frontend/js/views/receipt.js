@@ -1,4 +1,4 @@
-// The receipt (tanda terima, Pasal 44(1)-(2)): code, PIN, time received in WIB; printable.
+// The receipt (tanda terima, Pasal 44(1)-(2)): code, PIN, time received (local, named); printable.
 import { h } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { store } from "../store.js";
@@ -18,7 +18,7 @@ export default function receipt(main) {
       facts([
         [t("receipt.code"), h("span", { class: "code", "data-testid": "tracking-code" }, r.tracking_code)],
         [t("receipt.pin"), h("span", { class: "code", "data-testid": "pin" }, r.pin)],
-        [t("receipt.received_at"), formatDateTime(r.received_at)],
+        [t("receipt.received_at"), formatDateTime(r.received_at, r.time_zone)],
         [t("receipt.received_by"), r.received_by],
         [t("receipt.channel"), label("channel", r.channel)],
         [t("receipt.category"), r.categoryName || r.category],

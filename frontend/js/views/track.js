@@ -1,4 +1,4 @@
-// Follow a complaint with code and PIN: status, deadlines in WIB, timeline; reply, evidence, act.
+// Follow a complaint with code and PIN: status, deadlines (local, named), timeline; reply, act.
 import { call } from "../api.js";
 import { announce, choice, errorBox, field, fill, formValues, h, showError } from "../dom.js";
 import { t } from "../i18n.js";
