@@ -32,6 +32,7 @@ from backend.sla.calendars import calendar_code_of, compute_deadline
 from backend.sla.clocks import (
     OPEN_STATES,
     list_clocks,
+    lock_open_clocks,
     move_clocks,
     pause_clock,
     resume_clock,
@@ -198,6 +199,7 @@ def transition(
     if action is None:
         raise ValidationFailed(errors={"action": [f"Unknown action {action_name!r}."]})
     POLICY.require(principal, f"complaints.transition.{action_name}", complaint)
+    lock_open_clocks(session=session, complaint_id=complaint.id)
     problem = _state_problem(
         session=session,
         complaint=complaint,

@@ -6,6 +6,8 @@ Create Date: 2026-12-05 09:00:00
 
 - `sla_clocks.time_zone`: the zone of the clock's calendar (its local days); existing clocks
   take their calendar's zone, WIB where the calendar has no row.
+- `sla_clocks.version`: the row's version for optimistic locking (a sweep and a transition
+  writing one clock at once).
 - `sla_clock_tallies.time_zone`: part of the key, a tally's start day is local to it; the
   tallies are counted again from the clocks (`backend.sla.tallies.rebuild`, the code of this
   revision: a later change to the tallies' shape recounts in its own revision).
@@ -37,6 +39,9 @@ def upgrade() -> None:
     """Upgrade schema."""
     with op.batch_alter_table("sla_clocks") as batch:
         batch.add_column(sa.Column("time_zone", sa.String(length=40), nullable=True))
+        batch.add_column(
+            sa.Column("version", sa.Integer(), server_default=sa.text("1"), nullable=False)
+        )
     op.execute(
         "UPDATE sla_clocks SET time_zone = COALESCE("
         "(SELECT calendars.timezone FROM calendars "
@@ -131,4 +136,5 @@ def downgrade() -> None:
         unique=False,
     )
     with op.batch_alter_table("sla_clocks") as batch:
+        batch.drop_column("version")
         batch.drop_column("time_zone")

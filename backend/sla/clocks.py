@@ -101,6 +101,7 @@ def new_clock(
         stopped_at=None,
         breached_at=None,
         remaining_days=None,
+        version=1,
         explanation={
             "policy": f"{policy.code} v{policy.version}" if policy else "default",
             "category_id": category_id,
@@ -151,6 +152,25 @@ def start_clock(
     session.add(clock)
     session.flush()
     return clock
+
+
+def lock_open_clocks(*, session: Session, complaint_id: int) -> list[SlaClock]:
+    """Take the write locks of a complaint's open clocks, as they are now, before changing them.
+
+    A transition calls it first: if the sweep holds one of them it waits for the sweep to commit
+    and then reads what the sweep wrote (a breach marked meanwhile), and a sweep that comes
+    later skips them (SKIP LOCKED). PostgreSQL only; on SQLite the transaction already holds
+    the database's write lock.
+    """
+    return list(
+        session.scalars(
+            select(SlaClock)
+            .where(SlaClock.complaint_id == complaint_id, SlaClock.state.in_(OPEN_STATES))
+            .order_by(SlaClock.id)
+            .with_for_update()
+            .execution_options(populate_existing=True)
+        )
+    )
 
 
 def running_clock(*, session: Session, complaint_id: int, kind: str) -> SlaClock | None:

@@ -101,7 +101,10 @@ def test_a_request_that_fails_after_writing_leaves_nothing(app, client, headers_
         engine = db.engine
 
     def fail_after_the_write(_conn: Any, _cursor: Any, statement: str, *_: Any) -> None:
-        if "INSERT INTO complaint_events" in statement or "INSERT INTO outbox_messages" in statement:
+        if (
+            "INSERT INTO complaint_events" in statement
+            or "INSERT INTO outbox_messages" in statement
+        ):
             raise RuntimeError("the process dies after intake wrote its rows")
 
     event.listen(engine, "after_cursor_execute", fail_after_the_write)

@@ -70,7 +70,9 @@ def _core_writes_of_clocks(path: Path) -> list[str]:
                 found.append(f"{path.name}:{node.lineno} SlaClock.__table__")
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value.lower()
-            if "sla_clocks" in text and any(verb in text for verb in ("insert", "update", "delete")):
+            if "sla_clocks" in text and any(
+                verb in text for verb in ("insert", "update", "delete")
+            ):
                 found.append(f"{path.name}:{node.lineno} SQL text")
     return found
 
