@@ -13,7 +13,9 @@ from sqlalchemy.orm import Session
 from backend.agencies.models import Agency
 from backend.agencies.service import codes_by_id
 from backend.auth.principal import Principal
+from backend.auth.roles import CITY_WIDE
 from backend.complaints.models import Complaint
+from backend.complaints.permissions import readable
 from backend.db import Page, reference
 from backend.db.pagination import count_limit
 from backend.reports.permissions import agency_scope
@@ -123,6 +125,11 @@ def list_breaches(
     """
     agency_id = agency_scope(principal, filters.agency_id)
     conditions = _breach_conditions(agency_id, filters)
+    if not principal.has(*CITY_WIDE):
+        # an agency lists the breaches of the complaints it may open: screened ones only
+        conditions.append(
+            SlaClock.complaint_id.in_(readable(principal).with_only_columns(Complaint.id))
+        )
     still_open = [SlaClock.breached_at.is_not(None), SlaClock.stopped_at.is_(None)]
     if filters.open_only:
         still_open.append(SlaClock.overdue_at(now))
