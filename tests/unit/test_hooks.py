@@ -65,9 +65,12 @@ def _core_writes_of_clocks(path: Path) -> list[str]:
                 target = ast.unparse(node.args[0])
                 if "SlaClock" in target or "sla_clocks" in target:
                     found.append(f"{path.name}:{node.lineno} {name}({target})")
-        if isinstance(node, ast.Attribute) and node.attr == "__table__":
-            if ast.unparse(node.value) == "SlaClock":
-                found.append(f"{path.name}:{node.lineno} SlaClock.__table__")
+        if (
+            isinstance(node, ast.Attribute)
+            and node.attr == "__table__"
+            and ast.unparse(node.value) == "SlaClock"
+        ):
+            found.append(f"{path.name}:{node.lineno} SlaClock.__table__")
         if isinstance(node, ast.Constant) and isinstance(node.value, str):
             text = node.value.lower()
             if "sla_clocks" in text and any(
