@@ -6,7 +6,7 @@ from datetime import datetime
 from enum import StrEnum
 from typing import Any
 
-from sqlalchemy import Boolean, ForeignKey, Integer, String
+from sqlalchemy import Boolean, ForeignKey, Integer, String, text
 from sqlalchemy.orm import Mapped, mapped_column
 
 from backend.db import Base, now_utc
@@ -33,6 +33,9 @@ class User(Base):
     role: Mapped[str] = mapped_column(String(20), index=True)
     agency_id: Mapped[int | None] = mapped_column(ForeignKey("agencies.id"), index=True)
     is_active: Mapped[bool] = mapped_column(Boolean, default=True)
+    # the generation of the account's tokens: raised by a new password, a deactivation or
+    # reactivation, a new role or agency, so that every token issued before stops working
+    token_generation: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
     created_at: Mapped[datetime] = mapped_column(default=now_utc)
     last_login_at: Mapped[datetime | None]
 

@@ -135,20 +135,39 @@ def list_users(
     return paginate(session, query, page=page, per_page=per_page)
 
 
+# a change of any of these ends every token the account holds (its token generation rises)
+TOKEN_ENDING_CHANGES = ("password", "is_active", "role", "agency_id")
+
+
 def update_user(*, session: Session, user_id: int, changes: dict[str, Any]) -> User:
-    """Change a user's name, role, agency, phone, active flag or password."""
+    """Change a user's name, role, agency, phone, active flag or password.
+
+    A new password, a deactivation or reactivation, a new role or agency end every token the
+    account was given before (a reactivated account's old tokens do not come back).
+    """
     user = get_user(session=session, user_id=user_id)
+    ends_tokens = any(
+        name in changes and (name == "password" or changes[name] != getattr(user, name))
+        for name in TOKEN_ENDING_CHANGES
+    )
     if "password" in changes:
         user.password_hash = hash_secret(changes.pop("password"))
     for key, value in changes.items():
         setattr(user, key, value)
     _check_agency_binding(user.role, user.agency_id)
+    if ends_tokens:
+        user.token_generation += 1
     return user
 
 
 def user_claims(user: User) -> dict[str, Any]:
     """Token claims of a user."""
-    return {"role": user.role, "agency_id": user.agency_id, "label": user.full_name}
+    return {
+        "role": user.role,
+        "agency_id": user.agency_id,
+        "label": user.full_name,
+        "gen": user.token_generation,
+    }
 
 
 def create_api_client(
@@ -212,9 +231,10 @@ def revoke_token(*, session: Session, jti: str, expires_at: datetime) -> None:
 def token_in_force(*, session: Session, claims: dict[str, Any]) -> bool:
     """Whether a token is not revoked and still speaks for its holder.
 
-    A disabled account or API client, or a user whose role or agency changed, loses its
-    tokens at once rather than when they expire. One round trip, as every authenticated
-    request asks (issue 5: it was two, through the ORM).
+    A disabled account or API client loses its tokens at once rather than when they expire, and
+    so does an account whose token generation rose since the token was issued (a new password,
+    a deactivation or reactivation, a new role or agency). One round trip, as every
+    authenticated request asks.
     """
     kind, _, ident = str(claims.get("sub", "")).partition(":")
     if not ident.isdigit():
@@ -227,12 +247,8 @@ def token_in_force(*, session: Session, claims: dict[str, Any]) -> bool:
         ).first()
         return client is not None and bool(client[0]) and not client[1]
     user = connection.execute(
-        select(User.is_active, User.role, User.agency_id, revoked).where(User.id == int(ident))
+        select(User.is_active, User.token_generation, revoked).where(User.id == int(ident))
     ).first()
     return (
-        user is not None
-        and bool(user[0])
-        and user[1] == claims.get("role")
-        and user[2] == claims.get("agency_id")
-        and not user[3]
+        user is not None and bool(user[0]) and user[1] == claims.get("gen") and not user[2]
     )
