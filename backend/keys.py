@@ -53,6 +53,15 @@ class PinKeys:
         actual = self._hash(int(key_id) if known else self.current, code, pin)
         return hmac.compare_digest(actual, expected) and known
 
+    def unmatchable(self) -> str:
+        """A stored form no PIN matches, for a code nobody has: checking a PIN against it
+        takes the same work as against a real one."""
+        return f"{self.current}$" + "0" * 64
+
+    def code_lookup(self, code: str) -> str:
+        """A keyed hash of a tracking code, to count its wrong PINs without listing codes."""
+        return hmac.new(derive(self.master, "tracking"), code.encode(), hashlib.sha256).hexdigest()
+
     def _hash(self, key_id: int, code: str, pin: str) -> str:
         return hmac.new(
             derive(self.master, "pin", key_id), f"{code}:{pin}".encode(), hashlib.sha256

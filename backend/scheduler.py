@@ -19,7 +19,7 @@ from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from backend import hooks
-from backend.complaints import idempotency
+from backend.complaints import idempotency, tracking
 from backend.complaints import jobs as complaint_jobs
 from backend.db import now_utc
 from backend.db.engine import begin_write
@@ -37,7 +37,8 @@ SWEEP_SECONDS = 60
 DELIVERY_SECONDS = 30
 # requests add rows of changes to the breach tallies; folded every five minutes
 COMPACT_SECONDS = 300
-# Idempotency-Key records hold sealed receipts for 24 hours; the expired ones go every hour
+# Idempotency-Key records hold sealed receipts for 24 hours, wrong-PIN counts matter for a day:
+# the expired ones go every hour
 PURGE_SECONDS = 3600
 STANDBY_POLL_SECONDS = 15
 MISFIRE_GRACE_SECONDS = 3600
@@ -107,10 +108,13 @@ def compact_tallies() -> int:
     return folded
 
 
-def purge_idempotency(now: datetime | None = None) -> int:
-    """Forget the receipts kept for Idempotency-Key retries once they are 24 hours old."""
+def purge_expired(now: datetime | None = None) -> int:
+    """Forget the receipts kept for Idempotency-Key retries once they are 24 hours old, and the
+    wrong-PIN counts of codes nobody tried for a day; how many rows went."""
+    now = now or now_utc()
     begin_write(db.session)
-    purged = idempotency.purge(session=db.session, now=now or now_utc())
+    purged = idempotency.purge(session=db.session, now=now)
+    purged += tracking.purge_locks(session=db.session, now=now)
     db.session.commit()
     return purged
 
@@ -179,11 +183,11 @@ def build_scheduler(app: Flask) -> Any:
         name="breach tally compaction",
     )
     scheduler.add_job(
-        _in_context(app, purge_idempotency),
+        _in_context(app, purge_expired),
         "interval",
         seconds=PURGE_SECONDS,
-        id="idempotency_purge",
-        name="purge of expired Idempotency-Key records",
+        id="purge_expired",
+        name="purge of expired Idempotency-Key records and wrong-PIN counts",
         next_run_time=now_utc(),
     )
     scheduler.add_job(

@@ -249,6 +249,4 @@ def token_in_force(*, session: Session, claims: dict[str, Any]) -> bool:
     user = connection.execute(
         select(User.is_active, User.token_generation, revoked).where(User.id == int(ident))
     ).first()
-    return (
-        user is not None and bool(user[0]) and user[1] == claims.get("gen") and not user[2]
-    )
+    return user is not None and bool(user[0]) and user[1] == claims.get("gen") and not user[2]

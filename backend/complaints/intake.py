@@ -288,7 +288,6 @@ def _complaint_row(
             "api_client_id": principal.id if principal.is_client else None,
             "received_by_id": principal.id if principal.is_staff else None,
             "assigned_officer_id": None,
-            "pin_locked_until": None,
             "verified_at": None,
             "decided_at": None,
             "delivered_at": None,

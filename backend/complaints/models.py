@@ -142,8 +142,6 @@ class Complaint(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True)
     tracking_code: Mapped[str] = mapped_column(String(20), unique=True)
     pin_hash: Mapped[str] = mapped_column(String(128))
-    pin_failures: Mapped[int] = mapped_column(Integer, default=0)
-    pin_locked_until: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(Integer, default=1)
     # the end of the hash chain: a deleted last event shows as a head the events do not reach
     timeline_head: Mapped[str] = mapped_column(String(64), default="0" * 64)
@@ -306,3 +304,18 @@ class IdempotencyRecord(Base):
     complaint_id: Mapped[int] = mapped_column(ForeignKey("complaints.id"))
     sealed: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)
+
+
+class TrackingLock(Base):
+    """Wrong PINs given for one tracking code, and when the code is locked until.
+
+    Kept per code whether or not a complaint has it, so that an unknown code and a real one
+    with a wrong PIN answer alike, locked or not. `lookup` is a keyed hash of the code.
+    """
+
+    __tablename__ = "tracking_locks"
+
+    lookup: Mapped[str] = mapped_column(String(64), primary_key=True)
+    failures: Mapped[int] = mapped_column(Integer, default=0)
+    locked_until: Mapped[datetime | None]
+    updated_at: Mapped[datetime] = mapped_column(default=now_utc, index=True)

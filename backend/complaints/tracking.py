@@ -7,20 +7,17 @@ Wrong PINs are counted per code; too many lock the code for a while.
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from typing import Any
 
-from sqlalchemy import select, update
+from sqlalchemy import delete, select, update
 from sqlalchemy.orm import Session
-from sqlalchemy.orm.attributes import set_committed_value
 
 from backend.auth.principal import Principal
 from backend.complaints import lifecycle, timeline
 from backend.complaints.codes import normalise_code
-from backend.complaints.models import Complaint, Visibility
+from backend.complaints.models import Complaint, TrackingLock, Visibility
+from backend.db.base import dialect_insert
 from backend.errors import NotFound, TooManyAttempts
 from backend.keys import PinKeys
-
-_COMPLAINTS = Complaint.__table__
 
 
 def authenticate(
@@ -35,42 +32,60 @@ def authenticate(
 ) -> Complaint:
     """The complaint for a code and PIN. Wrong PINs count; too many lock the code for a while.
 
-    The failure count is changed before raising: the caller commits even when this raises.
+    An unknown code is treated as a real one with a wrong PIN, with the same work (a keyed
+    hash computed and compared, the code's failures counted, locked after as many): its answer,
+    status, body and time, tells nothing about whether the code exists. The failures are
+    written before raising: the caller commits even when this raises.
     """
     code = normalise_code(code)
+    lookup = pin_keys.code_lookup(code)
     complaint = session.scalar(select(Complaint).where(Complaint.tracking_code == code))
-    if complaint is None:
-        raise NotFound("tracking_failed")
-    if complaint.pin_locked_until is not None and complaint.pin_locked_until > now:
-        minutes = max(1, int((complaint.pin_locked_until - now).total_seconds() // 60) + 1)
-        retry = int((complaint.pin_locked_until - now).total_seconds()) + 1
+    lock = session.get(TrackingLock, lookup)
+    locked_until = lock.locked_until if lock is not None else None
+    if locked_until is not None and locked_until > now:
+        minutes = max(1, int((locked_until - now).total_seconds() // 60) + 1)
+        retry = int((locked_until - now).total_seconds()) + 1
         raise TooManyAttempts(minutes=minutes, headers={"Retry-After": str(retry)})
-    if not pin_keys.matches(complaint.pin_hash, code, pin):
-        failures = _set_pin_state(session, complaint, pin_failures=_COMPLAINTS.c.pin_failures + 1)
+    stored = complaint.pin_hash if complaint is not None else pin_keys.unmatchable()
+    if not pin_keys.matches(stored, code, pin) or complaint is None:
+        failures = _count_failure(session, lookup, now)
         if failures >= max_failures:
-            _set_pin_state(session, complaint, pin_failures=0, pin_locked_until=now + lockout)
+            session.execute(
+                update(TrackingLock)
+                .where(TrackingLock.lookup == lookup)
+                .values(failures=0, locked_until=now + lockout, updated_at=now)
+            )
         raise NotFound("tracking_failed")
-    if complaint.pin_failures:
-        _set_pin_state(session, complaint, pin_failures=0)
+    if lock is not None:
+        session.delete(lock)  # the right PIN: the count starts again
     return complaint
 
 
-def _set_pin_state(session: Session, complaint: Complaint, **values: Any) -> int:
-    """Change the PIN counters in one SQL statement and return the failure count.
+def _count_failure(session: Session, lookup: str, now: datetime) -> int:
+    """One more wrong PIN for the code: its failures, counted in one statement (parallel
+    guesses each count). Not a change of the complaint: its version (ETag) stays."""
+    insert = dialect_insert(session)(TrackingLock).values(
+        lookup=lookup, failures=1, locked_until=None, updated_at=now
+    )
+    return int(
+        session.execute(
+            insert.on_conflict_do_update(
+                index_elements=[TrackingLock.lookup],
+                set_={"failures": TrackingLock.failures + 1, "updated_at": now},
+            ).returning(TrackingLock.failures)
+        ).scalar_one()
+    )
 
-    Not through the ORM: a guessed PIN is not a change of the complaint, so it must not move
-    its version (the staff's ETag), and parallel guesses must each count.
-    """
-    failures: int = session.execute(
-        update(_COMPLAINTS)
-        .where(_COMPLAINTS.c.id == complaint.id)
-        .values(**values, updated_at=_COMPLAINTS.c.updated_at)
-        .returning(_COMPLAINTS.c.pin_failures)
-    ).scalar_one()
-    set_committed_value(complaint, "pin_failures", failures)
-    if "pin_locked_until" in values:
-        set_committed_value(complaint, "pin_locked_until", values["pin_locked_until"])
-    return failures
+
+def purge_locks(*, session: Session, now: datetime) -> int:
+    """Forget the failures of codes nobody has tried for a day (locks end long before)."""
+    result = session.execute(
+        delete(TrackingLock).where(
+            TrackingLock.updated_at < now - timedelta(days=1),
+            (TrackingLock.locked_until.is_(None)) | (TrackingLock.locked_until < now),
+        )
+    )
+    return int(result.rowcount)  # type: ignore[attr-defined]
 
 
 def reply(

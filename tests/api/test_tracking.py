@@ -302,3 +302,50 @@ def test_wrong_pins_do_not_change_the_complaints_version(client, headers_for):
         headers={**verifier, "If-Match": etag},
     )
     assert response.status_code == 200, response.get_json()
+
+
+def _unknown(code: str) -> str:
+    """A well-formed tracking code that no complaint has (the last letter changed)."""
+    return code[:-1] + ("0" if code[-1] != "0" else "1")
+
+
+def test_an_unknown_code_locks_like_a_real_one(client):
+    """After as many wrong PINs, both a real code and an unknown one are locked: the answers
+    are the same, status and body, before and after (no oracle of which codes exist)."""
+    receipt = file_complaint(client)
+    wrong = "000000" if receipt["pin"] != "000000" else "111111"
+    real_code, unknown_code = receipt["tracking_code"], _unknown(receipt["tracking_code"])
+    with time_machine.travel(datetime(2026, 3, 4, 3, 0, tzinfo=UTC), tick=False):
+        for attempt in range(7):
+            real = client.post("/api/v1/track", json={"code": real_code, "pin": wrong})
+            unknown = client.post("/api/v1/track", json={"code": unknown_code, "pin": wrong})
+            assert (real.status_code, real.get_json()) == (
+                unknown.status_code,
+                unknown.get_json(),
+            ), attempt
+            assert real.headers.get("Retry-After") == unknown.headers.get("Retry-After")
+        assert real.status_code == 429
+
+
+def test_an_unknown_code_takes_as_long_as_a_wrong_pin(app, client):
+    """200 tries of each, interleaved: the medians differ by no more than noise (the unknown
+    code used to answer in three quarters of the time, skipping the hash and the write)."""
+    import statistics
+    import time
+
+    app.config["TRACKING_MAX_FAILURES"] = 10_000  # measure the counting path, not the lock
+    receipt = file_complaint(client)
+    wrong = "000000" if receipt["pin"] != "000000" else "111111"
+    bodies = {
+        "real": {"code": receipt["tracking_code"], "pin": wrong},
+        "unknown": {"code": _unknown(receipt["tracking_code"]), "pin": wrong},
+    }
+    took: dict[str, list[float]] = {"real": [], "unknown": []}
+    for attempt in range(220):
+        for name in ("real", "unknown") if attempt % 2 else ("unknown", "real"):
+            started = time.perf_counter()
+            response = client.post("/api/v1/track", json=bodies[name])
+            took[name].append(time.perf_counter() - started)
+            assert response.status_code == 404
+    real, unknown = (statistics.median(took[name][20:]) for name in ("real", "unknown"))
+    assert abs(real - unknown) <= 0.15 * max(real, unknown), (real, unknown)

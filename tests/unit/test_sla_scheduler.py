@@ -18,7 +18,7 @@ def test_jobs_are_coalesced_single_and_keep_late_runs(app):
         "outbox_delivery",
         "holiday_refresh",
         "tally_compaction",
-        "idempotency_purge",
+        "purge_expired",
     }
     assert jobs["sla_sweep"].trigger.interval.total_seconds() == 60
     assert jobs["outbox_delivery"].trigger.interval.total_seconds() == 30
