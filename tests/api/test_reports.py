@@ -60,8 +60,12 @@ def test_list_breaches_longest_overdue_first_with_the_sanction(app, client, head
 
 
 def test_an_agency_head_sees_only_their_agency(app, client, headers_for):
-    old, _, _ = _setup(app, client, headers_for("verifier"))
+    verifier = headers_for("verifier")
+    old, _, _ = _setup(app, client, verifier)
     head = headers_for("agency_head")
+    # an unscreened complaint is not the agency's to open yet, nor to see in reports (issue 13)
+    assert client.get(BREACHES, headers=head).get_json()["items"] == []
+    act(client, verifier, old["id"], action="verify")  # answered late: the breach stays
     body = client.get(BREACHES, headers=head).get_json()
     assert [b["complaint_id"] for b in body["items"]] == [old["id"]]
     assert client.get(BREACHES, query_string={"agency": "DPMPTSP"}, headers=head).status_code == 403
