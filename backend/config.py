@@ -14,6 +14,8 @@ from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+from limits import parse_many
+
 from backend.keys import PinKeys, derive, derive_text
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -63,6 +65,40 @@ def _key_id(name: str) -> int:
     if not value.isdigit():
         raise ConfigurationError(f"ADUAN_{name} must be a whole number, not {value!r}")
     return int(value)
+
+
+# The rate limit of each limited operation, per client address (flask-limiter's notation).
+# ADUAN_RATE_LIMITS overrides any of them: "trackComplaint=10/minute;login=5/minute".
+RATE_LIMITS = {
+    "createComplaint": "30/minute",
+    "register": "20/hour",
+    "login": "30/minute",
+    "issueClientToken": "60/minute",
+    # code and PIN: guessing is also stopped by the lockout of the code
+    "trackComplaint": "20/minute",
+    "replyToTrackedComplaint": "20/minute",
+    "actOnTrackedComplaint": "20/minute",
+    "uploadTrackedAttachment": "20/minute",
+}
+
+
+def _rate_limits() -> dict[str, str]:
+    """`RATE_LIMITS` with ADUAN_RATE_LIMITS' overrides, each checked now (not at first use)."""
+    limits = dict(RATE_LIMITS)
+    for entry in filter(None, (_env("RATE_LIMITS") or "").split(";")):
+        name, _, value = entry.partition("=")
+        if name.strip() not in limits:
+            raise ConfigurationError(
+                f"ADUAN_RATE_LIMITS: unknown operation {name.strip()!r} "
+                f"(one of {', '.join(sorted(limits))})"
+            )
+        limits[name.strip()] = value.strip()
+    for name, value in limits.items():
+        try:
+            parse_many(value)
+        except ValueError as error:
+            raise ConfigurationError(f"ADUAN_RATE_LIMITS: {name}={value!r}: {error}") from error
+    return limits
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -116,8 +152,11 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OPENAPI_JSON_PATH": "openapi.json",
         # flask-limiter: memory in dev, Redis in production (ADUAN_RATELIMIT_STORAGE_URI)
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
+        # what the counts are kept under in a shared store (several cities on one Redis)
+        "RATELIMIT_KEY_PREFIX": _env("RATELIMIT_KEY_PREFIX", "aduan"),
         "RATELIMIT_HEADERS_ENABLED": True,
         "RATELIMIT_ENABLED": _flag("RATELIMIT_ENABLED", True),
+        "RATE_LIMITS": _rate_limits(),
         # reverse proxies in front of the app (nginx, the city's gateway): their X-Forwarded-For
         # entries are trusted, so rate limits, lockouts and logs see the client's address
         "TRUSTED_PROXIES": int(_env("TRUSTED_PROXIES", "0")),

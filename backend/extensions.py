@@ -2,6 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from typing import Any
+
+from flask import current_app
 from flask_alembic import Alembic
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
@@ -16,3 +20,8 @@ alembic = Alembic(run_mkdir=False, metadatas=Base.metadata)
 api = Api()
 jwt = JWTManager()
 limiter = Limiter(get_remote_address)
+
+
+def rate_limit(operation_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:
+    """The rate limit of an operation, read from the one table of limits (`RATE_LIMITS`)."""
+    return limiter.limit(lambda: current_app.config["RATE_LIMITS"][operation_id])

@@ -48,8 +48,13 @@ def main() -> int:
             str(BIN / "gunicorn"),
             "--bind",
             f"{HOST}:{PORT}",
+            # one worker process with threads: the in-memory rate-limit counts (memory://)
+            # are then shared by everything that serves; several processes need a shared
+            # store (ADUAN_RATELIMIT_STORAGE_URI=redis://...)
             "--workers",
-            "2",
+            "1",
+            "--threads",
+            "8",
             "--access-logfile",
             "-",
             "backend.app:create_app()",

@@ -39,7 +39,7 @@ from backend.auth.schemas import (
     UserSchema,
 )
 from backend.errors import Unauthorized
-from backend.extensions import db, limiter
+from backend.extensions import db, rate_limit
 from backend.web.pagination import PageArgsSchema, page_body, page_schema
 from backend.web.presenting import Presented
 from backend.web.spec import Blueprint
@@ -96,7 +96,7 @@ class Register(MethodView):
     """Citizen self-registration."""
 
     @blp.doc(operationId="register")
-    @limiter.limit("20/hour")
+    @rate_limit("register")
     @blp.arguments(RegisterSchema)
     @blp.response(201, UserSchema)
     def post(self, data: dict[str, Any]) -> User:
@@ -111,7 +111,7 @@ class Login(MethodView):
     """Log in with e-mail and password."""
 
     @blp.doc(operationId="login")
-    @limiter.limit("30/minute")
+    @rate_limit("login")
     @blp.arguments(LoginSchema)
     @blp.response(200, TokenSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -184,7 +184,7 @@ class ClientToken(MethodView):
     """Client-credentials grant for third-party apps."""
 
     @blp.doc(operationId="issueClientToken")
-    @limiter.limit("60/minute")
+    @rate_limit("issueClientToken")
     @blp.arguments(ClientTokenRequestSchema)
     @blp.response(200, ClientTokenSchema)
     def post(self, data: dict[str, Any]) -> dict[str, Any]:

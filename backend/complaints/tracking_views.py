@@ -26,7 +26,7 @@ from backend.complaints.schemas import (
 from backend.complaints.views import shown
 from backend.db import now_utc
 from backend.errors import DomainError
-from backend.extensions import db, limiter
+from backend.extensions import db, rate_limit
 from backend.sla.calendars import zone_of_agency
 from backend.sla.clocks import list_clocks
 from backend.web.fields import show_times_in
@@ -39,8 +39,6 @@ blp = Blueprint(
     url_prefix="/api/v1/track",
     description="Lacak pengaduan dengan kode dan PIN (tanpa akun)",
 )
-
-TRACK_LIMIT = "20/minute"
 
 
 def as_tracker(data: dict[str, Any]) -> Principal:
@@ -84,7 +82,7 @@ class Track(MethodView):
     """Follow a complaint without an account."""
 
     @blp.doc(operationId="trackComplaint")
-    @limiter.limit(TRACK_LIMIT)
+    @rate_limit("trackComplaint")
     @blp.arguments(TrackSchema)
     @blp.response(200, TrackedComplaintSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -102,7 +100,7 @@ class TrackReply(MethodView):
     """Add information as the holder of the code."""
 
     @blp.doc(operationId="replyToTrackedComplaint")
-    @limiter.limit(TRACK_LIMIT)
+    @rate_limit("replyToTrackedComplaint")
     @blp.arguments(TrackReplySchema)
     @blp.response(200, TrackedComplaintSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -124,7 +122,7 @@ class TrackAction(MethodView):
     """Withdraw, accept or dispute as the holder of the code."""
 
     @blp.doc(operationId="actOnTrackedComplaint")
-    @limiter.limit(TRACK_LIMIT)
+    @rate_limit("actOnTrackedComplaint")
     @blp.arguments(TrackActionSchema)
     @blp.response(200, TrackedComplaintSchema)
     def post(self, data: dict[str, Any]) -> Any:
@@ -146,7 +144,7 @@ class TrackUpload(MethodView):
     """Add evidence as the holder of the code."""
 
     @blp.doc(operationId="uploadTrackedAttachment")
-    @limiter.limit(TRACK_LIMIT)
+    @rate_limit("uploadTrackedAttachment")
     @blp.arguments(TrackUploadSchema, location="form")
     @blp.arguments(FileSchema, location="files")
     @blp.response(201, AttachmentSchema)

@@ -37,7 +37,7 @@ from backend.complaints.schemas import (
     UploadFormSchema,
 )
 from backend.db import now_utc
-from backend.extensions import db, limiter
+from backend.extensions import db, rate_limit
 from backend.sla.calendars import zone_of_agency
 from backend.sla.clocks import list_clocks
 from backend.web.fields import show_times_in
@@ -103,7 +103,7 @@ class Complaints(MethodView):
 
     @blp.doc(operationId="createComplaint")
     @authorize(POLICY, "complaints.create")
-    @limiter.limit("30/minute")
+    @rate_limit("createComplaint")
     @blp.arguments(IdempotencyHeaderSchema, location="headers")
     @blp.arguments(ComplaintCreateSchema)
     @blp.response(201, ReceiptSchema)
