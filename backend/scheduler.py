@@ -17,6 +17,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from tqdm import tqdm
 
 from backend import hooks
 from backend.complaints import idempotency, tracking
@@ -26,9 +27,9 @@ from backend.db.engine import begin_write
 from backend.extensions import db
 from backend.notifications import service as outbox
 from backend.sla import jobs as sla_jobs
-from backend.sla import tallies
+from backend.sla import recalculations, tallies
 from backend.sla.calendars import forget_calendars, get_calendar, list_calendars
-from backend.sla.clocks import recalculate_open_clocks
+from backend.sla.models import JobStatus
 
 log = logging.getLogger(__name__)
 # "aduan-scheduler" as a 64-bit number: the key of the PostgreSQL advisory lock
@@ -37,6 +38,8 @@ SWEEP_SECONDS = 60
 DELIVERY_SECONDS = 30
 # requests add rows of changes to the breach tallies; folded every five minutes
 COMPACT_SECONDS = 300
+# a recalculation of open clocks goes on for 12 s of every 15 while one waits
+RECALCULATION_SECONDS = 15
 # Idempotency-Key records hold sealed receipts for 24 hours, wrong-PIN counts matter for a day:
 # the expired ones go every hour
 PURGE_SECONDS = 3600
@@ -106,6 +109,11 @@ def compact_tallies() -> int:
     folded = tallies.compact(db.session.connection())
     db.session.commit()
     return folded
+
+
+def run_recalculations() -> list[int]:
+    """Go on with the waiting recalculations of open clocks (`recalculateOpenClocks`)."""
+    return recalculations.run_pending(session=db.session, now=now_utc(), budget_seconds=12)
 
 
 def purge_expired(now: datetime | None = None) -> int:
@@ -181,6 +189,14 @@ def build_scheduler(app: Flask) -> Any:
         seconds=COMPACT_SECONDS,
         id="tally_compaction",
         name="breach tally compaction",
+    )
+    scheduler.add_job(
+        _in_context(app, run_recalculations),
+        "interval",
+        seconds=RECALCULATION_SECONDS,
+        id="recalculations",
+        name="recalculations of open clocks, in batches",
+        next_run_time=now_utc(),
     )
     scheduler.add_job(
         _in_context(app, purge_expired),
@@ -272,13 +288,32 @@ def deliver_command() -> None:
 @click.option("--calendar", "calendar_code", default=None)
 @click.option("--policy", "policy_code", default=None)
 def recalculate_command(calendar_code: str | None, policy_code: str | None) -> None:
-    """Recount open clocks after a calendar or policy change (finished clocks never change)."""
+    """Recount open clocks after a calendar or policy change (finished clocks never change).
+
+    The same job as `recalculateOpenClocks`, run here to its end instead of by the scheduler.
+    """
     begin_write(db.session)
-    changed = recalculate_open_clocks(
-        session=db.session, at=now_utc(), calendar_code=calendar_code, policy_code=policy_code
+    job = recalculations.request(
+        session=db.session,
+        calendar_code=calendar_code,
+        policy_code=policy_code,
+        user_id=None,
+        at=now_utc(),
     )
     db.session.commit()
-    click.echo(f"{len(changed)} open clocks got a new deadline")
+    started = time.perf_counter()
+    with tqdm(unit=" clocks", desc="recalculating") as progress:
+        while job.status not in (JobStatus.DONE, JobStatus.FAILED):
+            begin_write(db.session)
+            before = job.done
+            recalculations.run_batch(session=db.session, job=job, now=now_utc())
+            db.session.commit()
+            progress.total = job.total
+            progress.update(job.done - before)
+    click.echo(
+        f"{job.changed} of {job.done} open clocks got a new deadline "
+        f"in {time.perf_counter() - started:.1f} s"
+    )
 
 
 @sla_cli.command("rebuild-tallies")

@@ -244,7 +244,8 @@ def add_overlay(
 ) -> CalendarOverlay:
     """Add a closure, a regional holiday or a moved working day; the calendar's version rises.
 
-    Open clocks keep their deadlines until `recalculate_open_clocks` is asked for.
+    Open clocks keep their deadlines until a recalculation is asked for
+    (`backend.sla.recalculations`).
     """
     row = calendar_row(session=session, code=code)
     if not row.first_year <= day.year <= row.last_year:

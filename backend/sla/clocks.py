@@ -6,6 +6,7 @@ citizen-side clocks); the sweep (`backend.sla.sweep`) looks at nothing else.
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
@@ -297,25 +298,42 @@ def _new_deadline_version(clock: SlaClock, at: datetime) -> None:
     clock.breached_at = clock.due_at if clock.due_at < at else None
 
 
-def recalculate_open_clocks(
+@dataclass
+class Recalculated:
+    """What one batch of a recalculation did."""
+
+    last_id: int = 0  # the highest clock id looked at (the next batch starts after it)
+    looked_at: int = 0
+    changed: list[SlaClock] = field(default_factory=list)
+
+
+def recalculate_clocks(
     *,
     session: Session,
     at: datetime,
+    after_id: int = 0,
+    limit: int | None = None,
     calendar_code: str | None = None,
     policy_code: str | None = None,
-) -> list[SlaClock]:
-    """Recount the deadlines of running clocks on today's calendar and current policies.
+) -> Recalculated:
+    """Recount the deadlines of running clocks on today's calendar and current policies: the
+    running clocks with an id above `after_id`, in id order, at most `limit` of them.
 
-    The explicit action after a calendar or policy change. Stopped and expired clocks are never
-    touched; paused ones get the current calendar when they resume. A clock that was never
-    paused takes the days of its category's current policy; a resumed one keeps the days it
-    had left. Returns the clocks whose deadline changed (each gets a new deadline version).
+    The explicit action after a calendar or policy change (`backend.sla.recalculations` runs it
+    in batches). Stopped and expired clocks are never touched; paused ones get the current
+    calendar when they resume. A clock that was never paused takes the days of its category's
+    current policy; a resumed one keeps the days it had left. A clock whose deadline changed
+    gets a new deadline version (its escalation ladder starts again).
     """
-    query = select(SlaClock).where(SlaClock.state == ClockState.RUNNING)
+    query = select(SlaClock).where(SlaClock.state == ClockState.RUNNING, SlaClock.id > after_id)
     if calendar_code:
         query = query.where(SlaClock.calendar_code == calendar_code)
-    changed = []
-    for clock in session.scalars(query.order_by(SlaClock.id)).all():
+    query = query.order_by(SlaClock.id)
+    if limit is not None:
+        query = query.limit(limit)
+    batch = Recalculated(last_id=after_id)
+    for clock in session.scalars(query).all():
+        batch.last_id, batch.looked_at = clock.id, batch.looked_at + 1
         policy = policy_for(session=session, category_id=clock.explanation.get("category_id"))
         if policy_code and (policy is None or policy.code != policy_code):
             continue
@@ -341,8 +359,8 @@ def recalculate_open_clocks(
             clock.explanation = {**clock.explanation, "recalculated_at": at.isoformat()}
             _new_deadline_version(clock, at)
             clock.next_action_at = next_action(clock, calendar, rule)
-            changed.append(clock)
-    return changed
+            batch.changed.append(clock)
+    return batch
 
 
 def clock_status(clock: SlaClock, now: datetime) -> dict[str, Any]:

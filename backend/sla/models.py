@@ -289,6 +289,40 @@ class SlaEscalation(Base):
     note: Mapped[str | None] = mapped_column(Text)
 
 
+class JobStatus(StrEnum):
+    """Where a background job is."""
+
+    QUEUED = "queued"
+    RUNNING = "running"
+    DONE = "done"
+    FAILED = "failed"
+
+
+class RecalculationJob(Base):
+    """An admin's request to recount the running clocks' deadlines, done in the background.
+
+    The scheduler works through the running clocks in id order, batch by batch, and keeps its
+    place (`last_clock_id`) and progress here, so a restart goes on where it stopped.
+    """
+
+    __tablename__ = "recalculation_jobs"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    calendar_code: Mapped[str | None] = mapped_column(String(40))
+    policy_code: Mapped[str | None] = mapped_column(String(60))
+    status: Mapped[str] = mapped_column(String(10), default=JobStatus.QUEUED, index=True)
+    requested_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    requested_at: Mapped[datetime] = mapped_column(default=now_utc)
+    started_at: Mapped[datetime | None]
+    finished_at: Mapped[datetime | None]
+    # the running clocks there were to look at when it started, and how far it got
+    total: Mapped[int | None] = mapped_column(Integer)
+    done: Mapped[int] = mapped_column(Integer, default=0)
+    changed: Mapped[int] = mapped_column(Integer, default=0)
+    last_clock_id: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+
+
 # the duration buckets of finished staff clocks (whole seconds from start to stop): bucket 0 is
 # under a minute, bucket k (1..80) from DURATION_BOUNDS[k-1] up to DURATION_BOUNDS[k], each 19 to
 # 21 % wider than the last, and bucket 81 the rest (above 4.1 years)

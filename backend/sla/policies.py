@@ -83,7 +83,8 @@ def create_policy_version(
 ) -> SlaPolicy:
     """A new version of policy `code`; it replaces the current one for new clocks only.
 
-    Clocks already running keep their deadlines until `recalculate_open_clocks` is asked for.
+    Clocks already running keep their deadlines until a recalculation is asked for
+    (`backend.sla.recalculations`).
     """
     clean = _check_rules(rules)
     previous = session.scalars(

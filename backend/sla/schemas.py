@@ -6,7 +6,7 @@ import marshmallow as ma
 from marshmallow import fields, validate
 
 from backend.agencies.models import DEFAULT_CALENDAR_CODE
-from backend.sla.models import Unit
+from backend.sla.models import JobStatus, Unit
 from backend.web.fields import LocalDateTime, TimeZoneName
 
 UNITS = [unit.value for unit in Unit]
@@ -135,11 +135,26 @@ class RecalculateSchema(ma.Schema):
     policy = fields.String(load_default=None, allow_none=True)
 
 
-class RecalculatedSchema(ma.Schema):
-    """The outcome of a recalculation."""
+class RecalculationSchema(ma.Schema):
+    """A recalculation of open clocks, running in the background: poll it until it is done."""
 
-    changed = fields.Integer(required=True)
-    clock_ids = fields.List(fields.Integer(), required=True)
+    id = fields.Integer(required=True)
+    status = fields.String(
+        required=True, validate=validate.OneOf([status.value for status in JobStatus])
+    )
+    calendar = fields.String(attribute="calendar_code", allow_none=True)
+    policy = fields.String(attribute="policy_code", allow_none=True)
+    time_zone = TimeZoneName()
+    requested_at = LocalDateTime(required=True)
+    started_at = LocalDateTime(allow_none=True)
+    finished_at = LocalDateTime(allow_none=True)
+    total = fields.Integer(
+        allow_none=True, metadata={"description": "Running clocks to look at (once started)"}
+    )
+    done = fields.Integer(required=True, metadata={"description": "Clocks looked at so far"})
+    changed = fields.Integer(required=True, metadata={"description": "Clocks given a new deadline"})
+    error = fields.String(allow_none=True)
+
 
 
 class ClockBaseSchema(ma.Schema):

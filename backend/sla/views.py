@@ -4,12 +4,14 @@ from __future__ import annotations
 
 from typing import Any
 
+from flask import url_for
 from flask.views import MethodView
 
 from backend.agencies import service as agencies
 from backend.auth.access import authorize, current_principal
 from backend.db import now_utc
 from backend.extensions import db
+from backend.sla import recalculations
 from backend.sla.calendars import (
     add_overlay,
     compute_deadline,
@@ -19,7 +21,6 @@ from backend.sla.calendars import (
     list_overlay,
     remove_overlay,
 )
-from backend.sla.clocks import recalculate_open_clocks
 from backend.sla.models import Calendar, CalendarOverlay, SlaPolicy
 from backend.sla.permissions import POLICY
 from backend.sla.policies import create_policy_version, list_policies
@@ -31,14 +32,15 @@ from backend.sla.schemas import (
     OverlaySchema,
     PolicyCreateSchema,
     PolicySchema,
-    RecalculatedSchema,
     RecalculateSchema,
+    RecalculationSchema,
 )
 from backend.web.spec import Blueprint
 
 blp = Blueprint("sla", __name__, url_prefix="/api/v1/sla", description="Tenggat dan kalender kerja")
 
 CODE = "/calendars/<string(maxlength=40):code>"
+LOCATION_HEADER = {"Location": {"description": "The job to poll", "schema": {"type": "string"}}}
 
 
 @blp.route("/deadline")
@@ -187,23 +189,39 @@ class Policies(MethodView):
 
 @blp.route("/recalculations")
 class Recalculations(MethodView):
-    """Recount open clocks."""
+    """Recount open clocks, in the background."""
 
     @blp.doc(operationId="recalculateOpenClocks")
     @authorize(POLICY, "sla.recalculate")
     @blp.arguments(RecalculateSchema)
-    @blp.response(200, RecalculatedSchema)
-    def post(self, data: dict[str, Any]) -> dict[str, Any]:
-        """Recount running clocks on the current calendar and policies (admin).
+    @blp.response(202, RecalculationSchema, headers=LOCATION_HEADER)
+    def post(self, data: dict[str, Any]) -> Any:
+        """Start recounting running clocks on the current calendar and policies (admin).
 
-        Stopped and expired clocks are never rewritten; each changed clock gets a new deadline
-        version, so its escalation ladder starts again.
+        Answers at once (202) with the job to poll (`getRecalculation`, the Location header);
+        the scheduler works through the clocks in batches. Stopped and expired clocks are never
+        rewritten; each changed clock gets a new deadline version, so its escalation ladder
+        starts again.
         """
-        changed = recalculate_open_clocks(
+        job = recalculations.request(
             session=db.session,
-            at=now_utc(),
             calendar_code=data.get("calendar"),
             policy_code=data.get("policy"),
+            user_id=current_principal().id,
+            at=now_utc(),
         )
         db.session.commit()
-        return {"changed": len(changed), "clock_ids": [clock.id for clock in changed]}
+        location = url_for("sla.Recalculation", job_id=job.id)
+        return job, 202, {"Location": location}
+
+
+@blp.route("/recalculations/<int(min=1, max=2147483647):job_id>")
+class Recalculation(MethodView):
+    """One recalculation job."""
+
+    @blp.doc(operationId="getRecalculation")
+    @authorize(POLICY, "sla.recalculate")
+    @blp.response(200, RecalculationSchema)
+    def get(self, job_id: int) -> Any:
+        """A recalculation's progress: status, clocks looked at of the total, clocks changed."""
+        return recalculations.get_job(session=db.session, job_id=job_id)

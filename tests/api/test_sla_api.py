@@ -5,7 +5,9 @@ from __future__ import annotations
 
 from sqlalchemy import func, select
 
+from backend import scheduler
 from backend.agencies.models import Agency
+from backend.db import now_utc
 from backend.extensions import db
 from backend.sla.models import SlaEscalation
 from tests.factories import file_complaint
@@ -179,7 +181,20 @@ def test_policy_versions_and_the_recalculation_action(client, headers_for):
         "forbidden",
     )
     recount = client.post("/api/v1/sla/recalculations", json={"policy": "adminduk"}, headers=admin)
-    assert recount.get_json()["changed"] == 1
+    assert recount.status_code == 202, recount.get_json()
+    job = recount.get_json()
+    assert job["status"] == "queued" and job["done"] == 0
+    # the request only records the job: the clock is recounted by the scheduler
+    assert clocks_of(client.application, old["id"])["response"].days == 14
+    with client.application.app_context():
+        assert scheduler.run_recalculations() == [job["id"]]
+    polled = client.get(recount.headers["Location"], headers=admin).get_json()
+    assert (polled["status"], polled["total"], polled["done"], polled["changed"]) == (
+        "done",
+        2,
+        2,
+        1,
+    )
     assert clocks_of(client.application, old["id"])["response"].days == 7
 
 
@@ -291,3 +306,30 @@ def test_a_wita_calendar_counts_in_its_own_zone(app, client, headers_for):
     clock = clocks_of(app, receipt["id"])["response"]
     assert clock.calendar_code == "ID-BA"
     assert clock.explanation["calendar"] == "ID-BA"
+
+
+def test_a_recalculation_runs_in_batches_and_goes_on_after_a_stop(client, headers_for, monkeypatch):
+    """The scheduler works through the running clocks a batch per transaction and keeps its
+    place: a job stopped midway (the scheduler's run ended) goes on where it was."""
+    from backend.sla import recalculations
+
+    admin = headers_for("admin")
+    for _ in range(5):
+        file_complaint(client)
+    client.post(
+        "/api/v1/sla/policies",
+        headers=admin,
+        json={"code": "default", "name": "Hari kerja", "rules": {"response": {"days": 20}}},
+    )
+    monkeypatch.setattr(recalculations, "BATCH", 2)
+    job = client.post("/api/v1/sla/recalculations", json={}, headers=admin).get_json()
+    app = client.application
+    seen = []
+    with app.app_context():
+        for _ in range(3):  # one batch per scheduler run, as if each run ran out of time
+            monkeypatch.setattr(recalculations.time, "monotonic", iter([0, 0, 99, 99]).__next__)
+            recalculations.run_pending(session=db.session, now=now_utc(), budget_seconds=1)
+            seen.append(client.get(f"/api/v1/sla/recalculations/{job['id']}", headers=admin))
+    progress = [(r.get_json()["status"], r.get_json()["done"]) for r in seen]
+    assert progress == [("running", 2), ("running", 4), ("done", 5)]
+    assert seen[-1].get_json()["total"] == 5 and seen[-1].get_json()["changed"] == 5

@@ -16,7 +16,7 @@ from backend.sla.calendars import (
 )
 from backend.sla.clocks import (
     pause_clock,
-    recalculate_open_clocks,
+    recalculate_clocks,
     resume_clock,
     running_clock,
     stop_clock,
@@ -120,7 +120,7 @@ def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for)
 
     before_finished = clocks_of(app, finished["id"])["response"]
     with app.app_context():
-        changed = recalculate_open_clocks(session=db.session, at=now())
+        changed = recalculate_clocks(session=db.session, at=now()).changed
         db.session.commit()
         assert [c.complaint_id for c in changed] == [old["id"]]
     recounted = clocks_of(app, old["id"])["response"]
@@ -164,7 +164,7 @@ def test_recalculation_after_a_calendar_change(app, client):
         assert calendar_row(session=db.session, code="ID-JB").version == version + 1
         # the open clock keeps its deadline until an admin asks for the recount
         assert clocks_of(app, receipt["id"])["response"].due_at == before.due_at
-        changed = recalculate_open_clocks(session=db.session, at=now(), calendar_code="ID-JB")
+        changed = recalculate_clocks(session=db.session, at=now(), calendar_code="ID-JB").changed
         db.session.commit()
     assert len(changed) == 1
     after = clocks_of(app, receipt["id"])["response"]

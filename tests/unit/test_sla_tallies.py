@@ -30,7 +30,7 @@ from backend.sla.clocks import (
     _new_deadline_version,
     move_clocks,
     pause_clock,
-    recalculate_open_clocks,
+    recalculate_clocks,
     resume_clock,
     running_clock,
     start_clock,
@@ -299,7 +299,7 @@ def test_tallies_follow_every_clock_change_and_the_summary_matches(app, client, 
                         user_id=None,
                     )
                     policy_changed = True
-                recalculate_open_clocks(session=session, at=at)
+                recalculate_clocks(session=session, at=at)
             else:
                 clock = rng.choice(open_clocks)
                 session.execute(delete(SlaEscalation).where(SlaEscalation.clock_id == clock.id))
