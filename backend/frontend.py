@@ -44,7 +44,8 @@ def _revalidate_contract(response: Response) -> Response:
         return response
     response.add_etag()
     response.headers["Cache-Control"] = "no-cache"
-    return response.make_conditional(request)
+    response.make_conditional(request)  # turns the response itself into a 304 where it may
+    return response
 
 
 @blp.after_request

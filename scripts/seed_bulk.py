@@ -12,8 +12,11 @@ hash chain `flask timeline verify` accepts. `--overdue-share` of all complaints 
 overdue staff clock (already swept: the sweep has nothing due afterwards). Secondary indexes are
 dropped during the load and rebuilt after it; then VACUUM ANALYZE.
 
-The PINs are hashed with `BENCH_SECRET_KEY`: serve the database with that ADUAN_SECRET_KEY. A
-sample of known codes and PINs is written to var/bench/tracking_sample.json for the benchmarks.
+Rows are made from the backend's own rules: clocks on the calendar of their agency and in its
+zone, timeline events by `timeline.event_values`, PIN hashes by `backend.keys.PinKeys` under the
+master secret `BENCH_SECRET_KEY` (serve the database with that ADUAN_SECRET_KEY); the breach
+tallies are then recounted from the clocks (`tallies.rebuild`). A sample of known codes and PINs
+is written to var/bench/tracking_sample-<database>.json for the benchmarks.
 """
 
 from __future__ import annotations
@@ -39,20 +42,23 @@ from sqlalchemy import text  # noqa: E402
 from sqlalchemy.engine import make_url  # noqa: E402
 from tqdm import tqdm  # noqa: E402
 
+from backend.agencies.service import route  # noqa: E402
 from backend.app import create_app  # noqa: E402
+from backend.complaints.codes import CODE_ALPHABET  # noqa: E402
 from backend.complaints.models import ASSISTED_CHANNELS, Status  # noqa: E402
-from backend.complaints.service import CODE_ALPHABET, pin_digest  # noqa: E402
-from backend.complaints.timeline import GENESIS, _digest, _hashed_fields  # noqa: E402
+from backend.complaints.timeline import GENESIS, event_values  # noqa: E402
 from backend.demo import load_demo  # noqa: E402
 from backend.extensions import alembic, db  # noqa: E402
+from backend.keys import PinKeys  # noqa: E402
 from backend.sla import tallies  # noqa: E402
-from backend.sla.calendars import DEFAULT_YEARS, get_calendar  # noqa: E402
-from backend.sla.ladder import step_time  # noqa: E402
+from backend.sla.calendars import DEFAULT_YEARS, calendar_of_agency  # noqa: E402
+from backend.sla.ladder import next_action, step_time  # noqa: E402
 from backend.sla.policies import DEFAULT_RULES, policy_for, rule_of  # noqa: E402
+from backend.sla.working_calendar import CalendarHorizonError, WorkingCalendar  # noqa: E402
 
 DEFAULT_URL = "postgresql://postgres@127.0.0.1:5432/aduan_bench"
 BENCH_SECRET_KEY = "aduan-bench-secret-key-not-for-production-0123456789"
-SAMPLE_FILE = ROOT / "var" / "bench" / "tracking_sample.json"
+BENCH_DIR = ROOT / "var" / "bench"
 YEARS = 3
 DAY = 86400.0
 BIG_TABLES = (
@@ -135,11 +141,13 @@ SENTENCES = [
 FIRST = ["Asep", "Siti", "Dewi", "Budi", "Rina", "Agus", "Nur", "Eka", "Yanti", "Dedi", "Ujang"]
 LAST = ["Saputra", "Lestari", "Hidayat", "Rahmawati", "Kurniawan", "Permana", "Suryani"]
 
+# as `timeline.actor_of` records a complainant: never named in events
+COMPLAINANT_ACTOR = {"actor_kind": "complainant", "actor_id": None, "actor_label": "Pelapor"}
+
 COMPLAINT_COLUMNS = [
     "id",
     "tracking_code",
     "pin_hash",
-    "pin_failures",
     "version",
     "timeline_head",
     "timeline_length",
@@ -200,6 +208,7 @@ CLOCK_COLUMNS = [
     "policy_id",
     "calendar_code",
     "calendar_version",
+    "time_zone",
     "state",
     "started_at",
     "due_at",
@@ -212,6 +221,7 @@ CLOCK_COLUMNS = [
     "steps_done",
     "explanation",
     "late_seconds",
+    "version",
 ]
 ESCALATION_COLUMNS = [
     "clock_id",
@@ -224,6 +234,11 @@ ESCALATION_COLUMNS = [
     "target_agency_id",
     "for_ombudsman",
 ]
+
+
+def sample_file(url: str) -> Path:
+    """Where the known codes and PINs of the database at `url` are kept (one file each)."""
+    return BENCH_DIR / f"tracking_sample-{make_url(url).database}.json"
 
 
 def psycopg_url(url: str) -> str:
@@ -242,7 +257,7 @@ def weighted(rng: random.Random, shares: dict[Any, float]) -> Any:
 
 
 class World:
-    """What the generator reads once from the demo data: ids, routes, policies, the calendar."""
+    """What the generator reads once from the demo data: ids, routes, policies, calendars."""
 
     def __init__(self, session: Any) -> None:
         rows = session.execute(text("SELECT id, code FROM categories ORDER BY id")).all()
@@ -256,54 +271,47 @@ class World:
             ]
             for (code,) in session.execute(text("SELECT code FROM kecamatan ORDER BY code"))
         }
+        # the agency a category in an area is routed to (intake's rule)
         self.routes: dict[tuple[int, str | None], int | None] = {}
         for category in self.categories:
             for kec in [None, *self.kecamatan]:
-                self.routes[(category, kec)] = sla_route(session, category, kec)
+                agency = route(session=session, category_id=category, kecamatan_code=kec)
+                self.routes[(category, kec)] = agency.id if agency else None
+        # an agency counts on its calendar, in the calendar's zone (as `new_clock` does)
+        self.calendars = {
+            agency: calendar_of_agency(session=session, agency_id=agency)
+            for agency in {None, *self.routes.values()}
+        }
         self.policies = {c: policy_for(session=session, category_id=c) for c in self.categories}
-        self.verifier = session.scalar(text("SELECT id FROM users WHERE role = 'verifier'"))
-        self.calendar = get_calendar(session=session)
-        self._steps: dict[tuple[date, int], datetime | None] = {}
-        self._ends: dict[date, datetime] = {}
-        self._later: dict[tuple[date, int], tuple[datetime, date]] = {}
+        verifier = session.execute(
+            text("SELECT id, full_name FROM users WHERE role = 'verifier' ORDER BY id LIMIT 1")
+        ).one()
+        self.verifier = verifier.id
+        # as `timeline.actor_of` records staff
+        self.verifier_actor = {
+            "actor_kind": "staff",
+            "actor_id": verifier.id,
+            "actor_label": verifier.full_name,
+        }
+        self._later: dict[tuple[str, date, int], tuple[datetime, date]] = {}
 
-    def end_of_day(self, day: date) -> datetime:
-        """The calendar's end of a local day, in UTC (cached)."""
-        if day not in self._ends:
-            self._ends[day] = self.calendar.end_of_day(day).astimezone(UTC)
-        return self._ends[day]
-
-    def step_time(self, due_date: date, offset: int) -> datetime | None:
-        """When a ladder step of a deadline fires (cached per due date and offset)."""
-        key = (due_date, offset)
-        if key not in self._steps:
-            at = step_time(self.calendar, due_date, offset)
-            self._steps[key] = at.astimezone(UTC) if at else None
-        return self._steps[key]
-
-    def deadline(self, start: datetime, days: int, citizen_side: bool) -> tuple[datetime, date]:
+    def deadline(
+        self, calendar: WorkingCalendar, start: datetime, days: int, citizen_side: bool
+    ) -> tuple[datetime, date]:
         """due_at and due_date counted `days` calendar days from `start` (the default policy)."""
-        day0 = self.calendar.local_date(start)
+        day0 = calendar.local_date(start)
         if citizen_side:
-            key = (day0, days)
+            key = (calendar.region, day0, days)
             if key not in self._later:
                 try:
-                    found = self.calendar.later_of(start, days)
-                    self._later[key] = (found.due_at.astimezone(UTC), found.due_date)
-                except Exception:  # before the calendar's first year: the calendar-day reading
+                    found = calendar.later_of(start, days)
+                    self._later[key] = (found.due_at, found.due_date)
+                except CalendarHorizonError:  # before the calendar's first year
                     due = day0 + timedelta(days=days)
-                    self._later[key] = (self.end_of_day(due), due)
+                    self._later[key] = (calendar.end_of_day(due), due)
             return self._later[key]
         due = day0 + timedelta(days=days)
-        return self.end_of_day(due), due
-
-
-def sla_route(session: Any, category: int, kecamatan: str | None) -> int | None:
-    """The agency a category in an area is routed to (the intake's rule)."""
-    from backend.agencies import service as agencies
-
-    agency = agencies.route(session=session, category_id=category, kecamatan_code=kecamatan)
-    return agency.id if agency else None
+        return calendar.end_of_day(due), due
 
 
 class Generator:
@@ -324,6 +332,7 @@ class Generator:
         # the codes of every maker are unique together without asking one another
         self.lane, self.lanes = 0, 1
         self.rules = {kind: rule_of(None, kind) for kind in DEFAULT_RULES}
+        self.pins = PinKeys(BENCH_SECRET_KEY)
         self.clock_id = 0
         # three years back, but not before the demo calendar's first year (2024)
         first_day = datetime(DEFAULT_YEARS[0], 1, 2, tzinfo=UTC)
@@ -350,7 +359,7 @@ class Generator:
             return self.span(days + 0.5, days + 30)
         return self.span(0.1, days - 0.5)
 
-    def rows(self, cid: int, secret: str) -> dict[str, list[tuple[Any, ...]]]:
+    def rows(self, cid: int) -> dict[str, list[tuple[Any, ...]]]:
         """Every row of complaint `cid`: complaint, identity, events, clocks, escalations."""
         rng, now, world = self.rng, self.now, self.world
         status = weighted(rng, STATUS_SHARES)
@@ -397,6 +406,7 @@ class Generator:
         kel = rng.choice(world.kecamatan[kec])
         agency = world.routes.get((category, kec)) or world.routes.get((category, None))
         policy = world.policies[category]
+        calendar = world.calendars[agency]
         channel = weighted(rng, CHANNEL_SHARES)
         privacy = weighted(rng, PRIVACY_SHARES)
         assisted = channel in ASSISTED_CHANNELS
@@ -412,7 +422,9 @@ class Generator:
 
         def clock(kind: str, start: datetime, stop: datetime | None, state: str) -> None:
             rule = self.rules[kind]
-            due_at, due_date = world.deadline(start, rule["days"], bool(rule.get("citizen_side")))
+            due_at, due_date = world.deadline(
+                calendar, start, rule["days"], bool(rule.get("citizen_side"))
+            )
             clocks.append(
                 {
                     "kind": kind,
@@ -483,10 +495,7 @@ class Generator:
         # --- timeline (the hash chain of backend.complaints.timeline) ---
         head, event_rows = GENESIS, []
         for seq, (action, from_s, to_s, kind, at, actor) in enumerate(events, start=1):
-            if actor == "staff" or (seq == 1 and assisted):
-                actor_kind, actor_id, label = "staff", world.verifier, "Rina Verifikator"
-            else:
-                actor_kind, actor_id, label = "complainant", None, "Pelapor"
+            staff = actor == "staff" or (seq == 1 and assisted)
             data: dict[str, Any] = (
                 {
                     "channel": channel,
@@ -497,44 +506,21 @@ class Generator:
                 if seq == 1
                 else {}
             )
-            event = SimpleNamespace(
+            event = event_values(
                 complaint_id=cid,
                 seq=seq,
+                prev_hash=head,
                 kind=kind,
+                actor=world.verifier_actor if staff else COMPLAINANT_ACTOR,
+                at=at,
                 action=action,
                 from_status=str(from_s) if from_s else None,
                 to_status=str(to_s),
-                visibility="public",
-                actor_kind=actor_kind,
-                actor_id=actor_id,
-                actor_label=label,
-                reason=None,
-                body=None,
                 data=data,
-                occurred_at=at,
             )
-            digest = _digest(head, _hashed_fields(event))  # type: ignore[arg-type]
-            event_rows.append(
-                (
-                    cid,
-                    seq,
-                    kind,
-                    action,
-                    event.from_status,
-                    event.to_status,
-                    "public",
-                    actor_kind,
-                    actor_id,
-                    label,
-                    None,
-                    None,
-                    json.dumps(data),
-                    at,
-                    head,
-                    digest,
-                )
-            )
-            head = digest
+            event["data"] = json.dumps(event["data"])
+            event_rows.append(tuple(event[column] for column in EVENT_COLUMNS))
+            head = event["hash"]
 
         # --- clock rows, with the ladder steps that fired by now ---
         clock_rows, escalation_rows = [], []
@@ -549,7 +535,7 @@ class Generator:
                 state = "expired"
             done, level = 0, 0
             for step in rule["ladder"]:
-                at = world.step_time(due_date, step["offset"])
+                at = step_time(calendar, due_date, step["offset"])
                 if at is None or at > until:
                     break
                 done += 1
@@ -574,9 +560,9 @@ class Generator:
                 "days": rule["days"],
                 "unit": rule["unit"],
             }
-            next_action = None
+            next_action_at = None
             if state == "running":
-                next_action = next_action(
+                next_action_at = next_action(
                     SimpleNamespace(
                         state=state,
                         breached_at=breached,
@@ -584,7 +570,7 @@ class Generator:
                         due_date=due_date,
                         steps_done=done,
                     ),  # type: ignore[arg-type]
-                    world.calendar,
+                    calendar,
                     rule,
                 )
                 next_due = due_at if next_due is None else min(next_due, due_at)
@@ -601,8 +587,9 @@ class Generator:
                     rule["unit"],
                     rule["days"],
                     policy.id if policy else None,
-                    world.calendar.region,
-                    int(world.calendar.version),
+                    calendar.region,
+                    int(calendar.version),
+                    calendar.zone.key,
                     state,
                     c["start"],
                     due_at,
@@ -610,11 +597,12 @@ class Generator:
                     1,
                     stopped_at,
                     breached,
-                    next_action,
+                    next_action_at,
                     level,
                     done,
                     json.dumps(explanation),
                     late,
+                    1,
                 )
             )
 
@@ -631,8 +619,7 @@ class Generator:
         complaint = (
             cid,
             code,
-            pin_digest(secret, code, pin),
-            0,
+            self.pins.digest(code, pin),
             len(events) + 1,
             head,
             len(events),
@@ -687,7 +674,7 @@ def prepare(url: str) -> None:
     app = create_app(
         {
             "DATABASE_URL": sqlalchemy_url(url),
-            "SECRET_KEY": BENCH_SECRET_KEY,
+            "MASTER_SECRET": BENCH_SECRET_KEY,
             "RATELIMIT_ENABLED": False,
         }
     )
@@ -737,7 +724,7 @@ def _produce(
         batch: dict[str, list[tuple[Any, ...]]] = {t: [] for t in COLUMNS}
         sample: list[tuple[str, str]] = []
         for cid in complaints:
-            rows = generator.rows(cid, BENCH_SECRET_KEY)
+            rows = generator.rows(cid)
             for table in COLUMNS:
                 batch[table].extend(rows[table])
             if len(sample) < 1000:
@@ -767,7 +754,7 @@ def load(url: str, target: int, overdue_share: float, seed: int, chunk: int) -> 
     app = create_app(
         {
             "DATABASE_URL": sqlalchemy_url(url),
-            "SECRET_KEY": BENCH_SECRET_KEY,
+            "MASTER_SECRET": BENCH_SECRET_KEY,
             "RATELIMIT_ENABLED": False,
         }
     )
@@ -865,9 +852,10 @@ def load(url: str, target: int, overdue_share: float, seed: int, chunk: int) -> 
             conn.execute(f"VACUUM (ANALYZE) {table}")
         print(f"VACUUM ANALYZE in {time.perf_counter() - analyzed:.1f} s")
         if sample:
-            SAMPLE_FILE.parent.mkdir(parents=True, exist_ok=True)
-            known = json.loads(SAMPLE_FILE.read_text()) if SAMPLE_FILE.exists() else []
-            SAMPLE_FILE.write_text(
+            known_file = sample_file(url)
+            known_file.parent.mkdir(parents=True, exist_ok=True)
+            known = json.loads(known_file.read_text()) if known_file.exists() else []
+            known_file.write_text(
                 json.dumps([*known, *({"code": c, "pin": p} for c, p in sample)][:1000])
             )
         total = conn.execute("SELECT count(*) FROM complaints").fetchone()[0]

@@ -17,7 +17,7 @@ from backend.auth.service import token_in_force
 from backend.extensions import db
 from backend.web.problems import problem_response
 
-SECURITY = [{"bearerAuth": []}, {"cookieAuth": []}]
+SECURITY: list[dict[str, list[str]]] = [{"bearerAuth": []}, {"cookieAuth": []}]
 # API clients may also send the refresh token as `refresh_token` in the JSON body
 REFRESH_LOCATIONS = ["headers", "cookies", "json"]
 

@@ -202,16 +202,15 @@ class Complaint(Base):
 
     __mapper_args__ = {"version_id_col": version}
 
-    @hybrid_method
-    def overdue_at(self, now: datetime) -> bool:
-        """Some running clock is overdue at `now` (`SlaClock.overdue_at`, the one rule): its
-        earliest running deadline has passed."""
+    def _overdue_at(self, now: datetime) -> bool:
         return self.next_due_at is not None and self.next_due_at < now
 
-    @overdue_at.inplace.expression
-    @classmethod
-    def _overdue_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+    def _overdue_at_sql(cls: Any, now: datetime) -> ColumnElement[bool]:  # noqa: N805
         return cls.next_due_at < now
+
+    #: Some running clock is overdue at `now` (`SlaClock.overdue_at`, the one rule): its
+    #: earliest running deadline has passed. In Python and in SQL (`Complaint.overdue_at(now)`).
+    overdue_at = hybrid_method(_overdue_at, _overdue_at_sql)
 
     @property
     def etag(self) -> str:

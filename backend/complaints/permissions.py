@@ -80,7 +80,7 @@ def reads(principal: Principal, complaint: Complaint) -> bool:
     return principal.is_tracker and principal.id == complaint.id
 
 
-def readable(principal: Principal) -> Select[tuple[Complaint]]:
+def readable(principal: Principal) -> Select[Complaint]:
     """The complaints a caller may open, as a query: the scoping of every list and read."""
     query = select(Complaint)
     if principal.has(*CITY_WIDE):

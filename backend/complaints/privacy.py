@@ -19,7 +19,12 @@ from backend.complaints.timeline import actor_of, append_event
 from backend.errors import ValidationFailed
 from backend.notifications.models import OutboxMessage, OutboxStatus
 
-PRIVACY_ORDER = [Privacy.PUBLIC, Privacy.PRIVATE, Privacy.CONFIDENTIAL_IDENTITY, Privacy.ANONYMOUS]
+PRIVACY_ORDER: list[str] = [
+    Privacy.PUBLIC,
+    Privacy.PRIVATE,
+    Privacy.CONFIDENTIAL_IDENTITY,
+    Privacy.ANONYMOUS,
+]
 
 
 def change_privacy(

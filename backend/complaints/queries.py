@@ -61,7 +61,7 @@ def list_complaints(
     """The caller's complaints, filtered and sorted.
 
     `overdue=true` keeps complaints with an overdue clock, `false` those without; both use the
-    one rule of `SlaClock.overdue`. `sort=deadline` puts the nearest running deadline first.
+    one rule of `SlaClock.overdue_at`. `sort=deadline` puts the nearest running deadline first.
     Both read `Complaint.next_due_at`, the earliest running deadline (see `next_due.py`).
     """
     query = _filtered(

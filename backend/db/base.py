@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any, ClassVar
 
-from sqlalchemy import JSON, MetaData
+from sqlalchemy import JSON, MetaData, Table
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.dialects.postgresql import JSONB
 from sqlalchemy.orm import DeclarativeBase
 from sqlalchemy.orm.attributes import get_history
@@ -27,11 +28,7 @@ JSONType = JSON().with_variant(JSONB(), "postgresql")
 def dialect_insert(bind: Any) -> Any:
     """The dialect's `insert` (with `on_conflict_do_*`) for a session or connection's database."""
     name = (bind.get_bind() if hasattr(bind, "get_bind") else bind).dialect.name
-    if name == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert
+    return postgresql.insert if name == "postgresql" else sqlite.insert
 
 
 def committed_value(obj: Any, name: str) -> Any:
@@ -58,6 +55,9 @@ def now_utc() -> datetime:
 
 class Base(DeclarativeBase):
     """Base of every model."""
+
+    if TYPE_CHECKING:  # every model here has a Table (SQLAlchemy types it as any FromClause)
+        __table__: ClassVar[Table]
 
     metadata = MetaData(naming_convention=NAMING_CONVENTION)
     type_annotation_map: dict[Any, Any] = {datetime: UTCDateTime(), dict[str, Any]: JSONType}

@@ -23,7 +23,7 @@ from datetime import datetime
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy import Integer, String, event, func, literal, select
+from sqlalchemy import ColumnElement, Integer, String, event, func, literal, select
 from sqlalchemy.orm import Mapped, Session, mapped_column
 
 from backend.db.base import Base, dialect_insert, now_utc
@@ -107,6 +107,7 @@ def reserve_id(session: Session, model: Any) -> int:
     if statement is None:  # built once: intake runs it for every complaint
         table = model.__table__
         key = table.primary_key.columns.values()[0]
+        next_id: ColumnElement[Any]
         if session.get_bind().dialect.name == "postgresql":
             next_id = func.nextval(
                 func.pg_get_serial_sequence(literal(table.name, String), literal(key.name, String))

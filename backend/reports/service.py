@@ -7,7 +7,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import and_, func, literal_column, select
+from sqlalchemy import Select, and_, func, literal_column, select
 from sqlalchemy.orm import Session
 
 from backend.agencies.models import Agency
@@ -130,11 +130,11 @@ def list_breaches(
         conditions.append(
             SlaClock.complaint_id.in_(readable(principal).with_only_columns(Complaint.id))
         )
-    still_open = [SlaClock.breached_at.is_not(None), SlaClock.stopped_at.is_(None)]
+    still_open: list[Any] = [SlaClock.breached_at.is_not(None), SlaClock.stopped_at.is_(None)]
     if filters.open_only:
         still_open.append(SlaClock.overdue_at(now))
     # (id, sort key) only: each stream is an index-only scan of its partial index
-    streams = [
+    streams: list[Select[Any, Any]] = [
         select(SlaClock.id, SlaClock.due_at)
         .where(*conditions, *still_open)
         .order_by(SlaClock.due_at, SlaClock.id)
@@ -149,7 +149,7 @@ def list_breaches(
     ranked: list[tuple[float, int]] = []
     for index, query in enumerate(streams):
         for clock_id, key in session.execute(query.limit(wanted)):
-            late = (now - key).total_seconds() if index == 0 else key
+            late = (now - key).total_seconds() if index == 0 else float(key)
             ranked.append((-late, clock_id))
     ranked.sort()
     lateness = {clock_id: -key for key, clock_id in ranked[(page - 1) * per_page : wanted]}
@@ -262,7 +262,7 @@ def breach_summary(
     totals = tally_reads.read(
         session=session, period_from=period_from, period_to=period_to, agency_id=agency_id
     )
-    scope = [SlaClock.kind.in_(STAFF_CLOCKS)]
+    scope: list[Any] = [SlaClock.kind.in_(STAFF_CLOCKS)]
     if agency_id is not None:
         scope.append(SlaClock.agency_id == agency_id)
     period = []
@@ -292,7 +292,7 @@ def breach_summary(
     warning = WarningWindow(session=session, now=now)
     horizon = _at_risk_horizon(session, now)
     # breached, and running again before a deadline moved later (ix_sla_clocks_breach_open)
-    candidates = [
+    candidates: list[tuple[Any, int]] = [
         (row, 1)
         for row in connection.execute(
             select(*AT_RISK_COLUMNS).where(
@@ -344,7 +344,7 @@ def breach_summary(
         histogram = [counts[name] for name in BUCKET_COLUMNS]
         result.append(
             {
-                "agency": codes.get(agency),
+                "agency": codes.get(agency) if agency is not None else None,
                 "clock": kind,
                 "open": counts["running"] + counts["paused"],
                 "overdue": counts["running_breached"] - not_overdue[key] + unswept[key],

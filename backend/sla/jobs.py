@@ -8,16 +8,18 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from backend import localtime
 from backend.agencies.models import Agency
 from backend.auth.models import User
 from backend.auth.roles import Role
 from backend.db.engine import begin_write
 from backend.notifications import service as outbox
-from backend.sla.calendars import get_calendar, next_office_time
+from backend.sla.calendars import calendar_of_agency, next_office_time
 from backend.sla.sweep import FiredStep, sweep_due
 
 STEP_LABELS = {
@@ -82,18 +84,19 @@ def notify_escalations(
     The breach itself stays recorded at the deadline; only the e-mail waits.
     """
     cache = {} if cache is None else cache
-    calendar = get_calendar(session=session)
-    not_before = next_office_time(calendar, now)
-    messages = []
+    messages: list[dict[str, Any]] = []
     for step in fired:
         key = (step.target, step.agency_id)
         if key not in cache:
             cache[key] = recipients(session=session, target=step.target, agency_id=step.agency_id)
+        # the agency's local time, for its deadline and for the office hours the e-mail waits for
+        calendar = calendar_of_agency(session=session, agency_id=step.agency_id)
+        not_before = next_office_time(calendar, now)
         due = step.due_at.astimezone(calendar.zone).strftime("%d-%m-%Y %H.%M")
         subject = f"[Aduan] {STEP_LABELS.get(step.step, step.step)}: pengaduan #{step.complaint_id}"
         body = (
             f"Tenggat {CLOCK_LABELS.get(step.kind, step.kind)} pengaduan #{step.complaint_id} "
-            f"adalah {due} {calendar.zone.key}.\n"
+            f"adalah {due} {localtime.zone_name(calendar.zone)}.\n"
             f"Langkah eskalasi: {step.step} (tingkat {step.level}).\n"
             + ("Dicatat untuk laporan Ombudsman.\n" if step.for_ombudsman else "")
         )

@@ -196,25 +196,24 @@ class SlaClock(Base):
             return None
         return (self.stopped_at - self.due_at).total_seconds()
 
-    @hybrid_method
-    def overdue_at(self, now: datetime) -> bool:
-        """The one "overdue" rule: a running clock whose deadline has passed at `now`."""
+    def _overdue_at(self, now: datetime) -> bool:
         return self.state == ClockState.RUNNING and self.due_at < now
 
-    @overdue_at.inplace.expression
-    @classmethod
-    def _overdue_at_expression(cls, now: datetime) -> ColumnElement[bool]:
+    def _overdue_at_sql(cls: Any, now: datetime) -> ColumnElement[bool]:  # noqa: N805
         return and_(cls.state == ClockState.RUNNING, cls.due_at < now)
 
-    @hybrid_property
-    def overdue(self) -> bool:
-        """Overdue now (see `overdue_at`); usable in queries as `SlaClock.overdue`."""
-        return self.overdue_at(now_utc())
+    #: The one "overdue" rule: a running clock whose deadline has passed at `now`. In Python
+    #: and in SQL (`SlaClock.overdue_at(now)`).
+    overdue_at = hybrid_method(_overdue_at, _overdue_at_sql)
 
-    @overdue.inplace.expression
-    @classmethod
-    def _overdue_expression(cls) -> ColumnElement[bool]:
-        return cls.overdue_at(now_utc())
+    def _overdue(self) -> bool:
+        return self._overdue_at(now_utc())
+
+    def _overdue_sql(cls: Any) -> ColumnElement[bool]:  # noqa: N805
+        return and_(cls.state == ClockState.RUNNING, cls.due_at < now_utc())
+
+    #: Overdue now (see `overdue_at`); usable in queries as `SlaClock.overdue`.
+    overdue = hybrid_property(_overdue, expr=_overdue_sql)
 
 
 # listBreaches: finished breaches by their fixed lateness, longest first, ties by id; the

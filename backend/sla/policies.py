@@ -148,10 +148,10 @@ def policy_for(*, session: Session, category_id: int | None) -> PolicyRef | None
     policies = reference.cached(session, "policies", _current_policies)
     own = [p for p in policies if category_id is not None and p.category_id == category_id]
     default = [p for p in policies if p.category_id is None]
-    return (own or default or [None])[0]
+    return next(iter(own or default), None)
 
 
-def rule_of(policy: SlaPolicy | None, kind: str) -> dict[str, Any]:
+def rule_of(policy: SlaPolicy | PolicyRef | None, kind: str) -> dict[str, Any]:
     """The rule of clock `kind` under `policy` (the statutory default where it says nothing)."""
     return {**DEFAULT_RULES[kind], **((policy.rules if policy else {}).get(kind, {}))}
 

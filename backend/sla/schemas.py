@@ -156,7 +156,6 @@ class RecalculationSchema(ma.Schema):
     error = fields.String(allow_none=True)
 
 
-
 class ClockBaseSchema(ma.Schema):
     """What every view of a legal clock shows (the case page, the SLA page)."""
 

@@ -51,7 +51,7 @@ class SweepBatch:
     breached: int = 0
 
 
-def due_clocks(now: datetime, limit: int) -> Select[tuple[SlaClock]]:
+def due_clocks(now: datetime, limit: int) -> Select[SlaClock]:
     """The clocks the sweep must look at now, oldest first (index ix_sla_clocks_due).
 
     Without their explanation, which the sweep never reads (a read of it raises, rather than

@@ -186,13 +186,13 @@ def read(
             for name, count in zip(TALLIED, counts, strict=True):
                 row[name] += row_sign * int(count)
     statement = _live_statement(connection.dialect.name, agency_id is not None)
-    for zone_name, (low, high, sign) in live:
+    for zone_name, (low, high, live_sign) in live:
         for agency_key, kind, _zone, _day, state, breached, bucket, n in connection.execute(
             statement, {"zone": zone_name, "low": low, "high": high, "agency": agency_id}
         ):
             row = row_of(agency_key, kind)
             for name, count in counted(state=state, breached=bool(breached), bucket=bucket).items():
-                row[name] += sign * count * n
+                row[name] += live_sign * count * n
     return totals
 
 
