@@ -57,9 +57,9 @@ from scripts import loadgen  # noqa: E402
 from scripts.seed_bulk import (  # noqa: E402
     BENCH_SECRET_KEY,
     DEFAULT_URL,
-    SAMPLE_FILE,
     load,
     psycopg_url,
+    sample_file,
     sqlalchemy_url,
 )
 
@@ -218,7 +218,7 @@ def make_app(url: str) -> Any:
     return create_app(
         {
             "DATABASE_URL": sqlalchemy_url(url),
-            "SECRET_KEY": BENCH_SECRET_KEY,
+            "MASTER_SECRET": BENCH_SECRET_KEY,
             "RATELIMIT_ENABLED": False,
         }
     )
@@ -243,8 +243,8 @@ def tokens(app: Any) -> dict[str, str]:
         }
 
 
-def read_paths(tokens_by_role: dict[str, str]) -> dict[str, tuple[str, str, str, Any]]:
-    """name -> (role, method, path, body) of each read path."""
+def read_paths(sample: list[dict[str, str]]) -> dict[str, tuple[str, str, str, Any]]:
+    """name -> (role, method, path, body) of each read path; `sample`: known codes and PINs."""
     now = datetime.now(UTC)
     queue = urlencode(
         [("agency", "DISDUKCAPIL"), *(("status", s) for s in OPEN_STATUSES), ("sort", "deadline")]
@@ -253,7 +253,7 @@ def read_paths(tokens_by_role: dict[str, str]) -> dict[str, tuple[str, str, str,
         {"period_from": (now - timedelta(days=90)).isoformat(), "period_to": now.isoformat()}
     )
     return {
-        "trackComplaint (code + PIN)": ("", "POST", "/api/v1/track", "sample"),
+        "trackComplaint (code + PIN)": ("", "POST", "/api/v1/track", sample),
         "staff queue: agency + open, sort=deadline": (
             "officer",
             "GET",
@@ -293,15 +293,14 @@ def read_paths(tokens_by_role: dict[str, str]) -> dict[str, tuple[str, str, str,
 def request_maker(
     role: str, method: str, path: str, body: Any, tokens_by_role: dict[str, str]
 ) -> loadgen.Request | Any:
-    """A loadgen request maker for one read path."""
+    """A loadgen request maker for one read path (a list body: one item a request, in turn)."""
     headers = {"Accept": "application/json"}
     if role:
         headers["Authorization"] = f"Bearer {tokens_by_role[role]}"
-    if body == "sample":
-        sample = json.loads(SAMPLE_FILE.read_text())
+    if isinstance(body, list):
 
         def track(i: int) -> loadgen.Request:
-            pair = sample[i % len(sample)]
+            pair = body[i % len(body)]
             return (
                 method,
                 path,
@@ -461,11 +460,11 @@ def rebuild_tallies(url: str) -> None:
 
 def bench_reads(
     url: str, args: argparse.Namespace, table: Table, rss: dict[str, list[float]],
-    tokens_by_role: dict[str, str],
+    paths: dict[str, tuple[str, str, str, Any]], tokens_by_role: dict[str, str],
 ) -> None:  # fmt: skip
     """Each read path, one request at a time, against gunicorn."""
     with gunicorn("backend.app:create_app()", url, args.workers, args.threads) as (base, master):
-        for name, (role, method, path, body) in read_paths(tokens_by_role).items():
+        for name, (role, method, path, body) in paths.items():
             make = request_maker(role, method, path, body, tokens_by_role)
             warm = loadgen.run(base, make, total=10, processes=1, threads=1)
             # a slow path gets fewer requests: about READ_BUDGET seconds, at least 20
@@ -479,7 +478,13 @@ def bench_reads(
 # --- plans ----------------------------------------------------------------------------------
 
 
-def explain_reads(url: str, app: Any, tokens_by_role: dict[str, str], table: Table) -> None:
+def explain_reads(
+    url: str,
+    app: Any,
+    paths: dict[str, tuple[str, str, str, Any]],
+    tokens_by_role: dict[str, str],
+    table: Table,
+) -> None:
     """EXPLAIN (ANALYZE, BUFFERS) of every statement of each read path; flag seq scans."""
     from backend.extensions import db
 
@@ -502,7 +507,7 @@ def explain_reads(url: str, app: Any, tokens_by_role: dict[str, str], table: Tab
         engine = db.engine
     event.listen(engine, "before_cursor_execute", capture)
     try:
-        for name, (role, method, path, body) in read_paths(tokens_by_role).items():
+        for name, (role, method, path, body) in paths.items():
             make = request_maker(role, method, path, body, tokens_by_role)
             verb, target, headers, payload = make(0)
             captured.clear()
@@ -568,10 +573,13 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
     def sweep() -> tuple[float, Any]:
         with app.app_context():
             started = time.perf_counter()
-            report = jobs.run_sweep(
-                session=db.session, now=datetime.now(UTC), commit=db.session.commit
-            )
+            report = jobs.run_sweep(session=db.session, now=datetime.now(UTC))
             return time.perf_counter() - started, report
+
+    # the synthetic clocks count on the default calendar, in its zone, as a new clock would
+    with app.app_context():
+        calendar = get_calendar(session=db.session)
+        db.session.rollback()
 
     with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
         running = conn.execute(
@@ -587,17 +595,26 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
         conn.execute(
             """
             INSERT INTO sla_clocks (complaint_id, agency_id, kind, cycle, unit, days,
-                calendar_code, calendar_version, state, started_at, due_at, due_date,
-                deadline_version, escalation_level, next_action_at, steps_done, explanation)
-            SELECT c.id, c.agency_id, 'decision', %(base)s + g, 'calendar_day', 60, 'ID-JB', 1,
+                calendar_code, calendar_version, time_zone, state, started_at, due_at, due_date,
+                deadline_version, escalation_level, next_action_at, steps_done, explanation,
+                version)
+            SELECT c.id, c.agency_id, 'decision', %(base)s + g, 'calendar_day', 60,
+                %(calendar)s, %(calendar_version)s, %(zone)s,
                 'running', now() - interval '1 day', now() + interval '59 days',
                 (now() + interval '59 days')::date, 1, 0, now() + interval '50 days', 0,
-                '{"policy": "default", "days": 60, "unit": "calendar_day"}'::jsonb
+                '{"policy": "default", "days": 60, "unit": "calendar_day"}'::jsonb, 1
             FROM generate_series(1, %(n)s) AS g
             JOIN (SELECT id, agency_id, row_number() OVER (ORDER BY id) AS rn FROM complaints) c
               ON c.rn = 1 + (g - 1) %% %(complaints)s
             """,
-            {"n": extra, "base": SYNTHETIC_CYCLE, "complaints": complaints},
+            {
+                "n": extra,
+                "base": SYNTHETIC_CYCLE,
+                "complaints": complaints,
+                "calendar": calendar.region,
+                "calendar_version": int(calendar.version),
+                "zone": calendar.zone.key,
+            },
         )
         # as autovacuum leaves a table whose million running clocks came over months: hint bits
         # set and pages all-visible (right after the INSERT, the sweep's first reads set them)
@@ -607,8 +624,6 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
         drained, first = sweep()
         timings = {}
         for due in SWEEP_DUE:
-            with app.app_context():
-                calendar = get_calendar(session=db.session)
             yesterday = calendar.local_date(datetime.now(UTC)) - timedelta(days=1)
             with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
                 if due:
@@ -709,7 +724,7 @@ def main() -> None:
             have = conn.execute("SELECT count(*) FROM complaints").fetchone()[0]
         except psycopg.errors.UndefinedTable:
             have = 0
-    if have < args.complaints or not SAMPLE_FILE.exists():
+    if have < args.complaints or not sample_file(url).exists():
         print(f"seeding: {have:,} complaints, {args.complaints:,} wanted")
         load(url, args.complaints, 0.05, 1, 20_000)
     header = machine(url)
@@ -727,8 +742,9 @@ def main() -> None:
     if not args.skip_intake:
         bench_intake(url, args, table, rss)
     if not args.skip_reads:
-        bench_reads(url, args, table, rss, tokens_by_role)
-        explain_reads(url, app, tokens_by_role, table)
+        paths = read_paths(json.loads(sample_file(url).read_text()))
+        bench_reads(url, args, table, rss, paths, tokens_by_role)
+        explain_reads(url, app, paths, tokens_by_role, table)
     if not args.skip_sweep:
         bench_sweep(url, app, args.sweep_open, table)
     for phase, sizes in rss.items():

@@ -28,8 +28,7 @@ def create_bare_app() -> Flask:
         now = datetime.now(UTC)
         row = {
             "tracking_code": f"BRE-{secrets.token_hex(6).upper()}",
-            "pin_hash": secrets.token_hex(32),
-            "pin_failures": 0,
+            "pin_hash": f"1${secrets.token_hex(32)}",
             "version": 1,
             "report_type": body.get("report_type", "pengaduan"),
             "status": "submitted",

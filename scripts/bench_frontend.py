@@ -42,7 +42,7 @@ def serve() -> str:
     tmp = Path(tempfile.mkdtemp(prefix="aduan-bench-"))
     app = create_app(
         {
-            "SECRET_KEY": "bench-secret-key-of-sufficient-length-0123456789",
+            "MASTER_SECRET": "bench-secret-key-of-sufficient-length-0123456789",
             "DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
             "UPLOAD_DIR": str(tmp / "uploads"),
             "MAIL_DIR": str(tmp / "mail"),

@@ -69,8 +69,8 @@ def _reset(app) -> None:
         alembic.upgrade()
 
 
-def _fill(app, open_clocks: int) -> tuple[int, int]:
-    """One complaint and `open_clocks` running clocks, none due; returns (complaint, agency)."""
+def _fill(app, open_clocks: int) -> int:
+    """One complaint and `open_clocks` running clocks, none due; returns the complaint's id."""
     from backend.demo import load_demo
     from backend.extensions import db
     from tests.factories import complaint_payload
@@ -82,27 +82,28 @@ def _fill(app, open_clocks: int) -> tuple[int, int]:
     assert response.status_code == 201, response.get_json()
     complaint_id = response.get_json()["id"]
     with app.app_context():
-        agency_id = db.session.execute(
-            text("SELECT agency_id FROM complaints WHERE id = :id"), {"id": complaint_id}
-        ).scalar_one()
         db.session.execute(
             text(
                 """
                 INSERT INTO sla_clocks (complaint_id, agency_id, kind, cycle, unit, days,
-                    calendar_code, calendar_version, state, started_at, due_at, due_date,
-                    deadline_version, escalation_level, next_action_at, steps_done, explanation)
-                SELECT :complaint, :agency, 'decision', g, 'calendar_day', 60, 'ID-JB', 1,
+                    calendar_code, calendar_version, time_zone, state, started_at, due_at,
+                    due_date, deadline_version, escalation_level, next_action_at, steps_done,
+                    explanation, version)
+                SELECT c.complaint_id, c.agency_id, 'decision', g, 'calendar_day', 60,
+                    c.calendar_code, c.calendar_version, c.time_zone,
                     'running', now() - interval '1 day', now() + interval '59 days',
                     (now() + interval '59 days')::date, 1, 0, now() + interval '50 days', 1,
-                    '{}'::jsonb
-                FROM generate_series(2, :n + 1) AS g
+                    '{}'::jsonb, 1
+                FROM generate_series(2, :n + 1) AS g,
+                    -- on the calendar and in the zone of the complaint's own response clock
+                    (SELECT * FROM sla_clocks WHERE complaint_id = :complaint AND cycle = 1) c
                 """
             ),
-            {"complaint": complaint_id, "agency": agency_id, "n": open_clocks},
+            {"complaint": complaint_id, "n": open_clocks},
         )
         db.session.execute(text("ANALYZE sla_clocks"))
         db.session.commit()
-    return complaint_id, agency_id
+    return complaint_id
 
 
 def _make_due(app, due: int) -> None:
@@ -154,7 +155,7 @@ def bench_sweep(url: str, open_counts: list[int], reset: bool) -> None:
     app = create_app(
         {
             "DATABASE_URL": url.replace("postgresql://", "postgresql+psycopg://", 1),
-            "SECRET_KEY": "bench-secret-key-of-sufficient-length-0123456789",
+            "MASTER_SECRET": "bench-secret-key-of-sufficient-length-0123456789",
             "RATELIMIT_ENABLED": False,
         }
     )
@@ -168,9 +169,7 @@ def bench_sweep(url: str, open_counts: list[int], reset: bool) -> None:
             _make_due(app, due)
             with app.app_context():
                 started = time.perf_counter()
-                report = jobs.run_sweep(
-                    session=db.session, now=datetime.now(UTC), commit=db.session.commit
-                )
+                report = jobs.run_sweep(session=db.session, now=datetime.now(UTC))
                 elapsed = time.perf_counter() - started
             per = f"{elapsed / due * 1e6:.0f}" if due else "-"
             print(

@@ -29,7 +29,7 @@ from backend.sla.models import (
     SlaClock,
     Unit,
 )
-from backend.sla.policies import policy_for, rule_of, rule_of_clock
+from backend.sla.policies import PolicyRef, policy_for, rule_of, rule_of_clock
 from backend.sla.working_calendar import (
     CalendarHorizonError,
     WorkingCalendar,
@@ -332,13 +332,22 @@ def recalculate_clocks(
     if limit is not None:
         query = query.limit(limit)
     batch = Recalculated(last_id=after_id)
+    # read once a batch: asking the reference cache for each of thousands of changed clocks
+    # would look through the session's changes each time
+    policies: dict[int | None, PolicyRef | None] = {}
+    calendars: dict[str, WorkingCalendar] = {}
     for clock in session.scalars(query).all():
         batch.last_id, batch.looked_at = clock.id, batch.looked_at + 1
-        policy = policy_for(session=session, category_id=clock.explanation.get("category_id"))
+        category_id = clock.explanation.get("category_id")
+        if category_id not in policies:
+            policies[category_id] = policy_for(session=session, category_id=category_id)
+        policy = policies[category_id]
         if policy_code and (policy is None or policy.code != policy_code):
             continue
         rule = rule_of(policy, clock.kind)
-        calendar = get_calendar(session=session, code=clock.calendar_code)
+        if clock.calendar_code not in calendars:
+            calendars[clock.calendar_code] = get_calendar(session=session, code=clock.calendar_code)
+        calendar = calendars[clock.calendar_code]
         resumed = bool(clock.explanation.get("pauses"))
         counted_from = (
             datetime.fromisoformat(clock.explanation["counted_from"])
