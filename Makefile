@@ -33,9 +33,11 @@ test: install browser
 openapi: install
 	$(VENV)/bin/flask --app backend.app openapi write --format json openapi/openapi.json
 
+## make lint: ruff (lint and format) on everything, mypy on backend/
 lint: install
 	$(VENV)/bin/ruff check backend tests scripts
 	$(VENV)/bin/ruff format --check backend tests scripts
+	$(VENV)/bin/mypy
 
 ## make bench: figures on PostgreSQL under gunicorn at 1,000,000 complaints (docs/PERFORMANCE.md)
 ##   BENCH_ARGS: --complaints N (seeds up to N first), --intake-requests, --intake-rounds, --read-requests,

@@ -72,7 +72,7 @@ def _open(key: bytes, lookup: str, sealed: str) -> dict[str, Any]:
     if version != SEAL_VERSION:
         raise ValueError(f"unknown sealing scheme {version!r}")
     opened = AESGCM(key).decrypt(raw[:12], raw[12:], lookup.encode())
-    return json.loads(opened)  # type: ignore[no-any-return]
+    return json.loads(opened)
 
 
 def earlier_receipt(

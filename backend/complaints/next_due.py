@@ -77,7 +77,7 @@ def after_flush(session: Session, _context: Any) -> None:
         if isinstance(obj, SlaClock) and (obj in session.deleted or column_changed(obj, WATCHED)):
             # the complaint it belongs to, and the one it belonged to (moved clocks)
             ids.update((obj.complaint_id, committed_value(obj, "complaint_id")))
-    ids.discard(None)  # type: ignore[arg-type]
+    ids.discard(None)
     ids.difference_update(_new_complaints(session.new))  # set before their INSERT
     if ids:
         refresh(session, ids)

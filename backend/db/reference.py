@@ -86,7 +86,7 @@ def current_token(session: Session) -> str | None:
     memo = session.info.get(_MEMO)
     transaction = session.get_transaction()
     if memo is not None and transaction is not None and memo[0] is transaction:
-        return memo[1]  # type: ignore[no-any-return]
+        return memo[1]
     token = session.scalar(_TOKEN)
     _remember(session, token)
     return token
@@ -135,7 +135,7 @@ def cached(session: Session, name: str, load: Callable[[Session], T]) -> T:
         return load(session)
     entry = _ENTRIES.get(name)
     if entry is not None and entry[0] == token:
-        return entry[1]  # type: ignore[no-any-return]
+        return entry[1]
     value = load(session)
     _ENTRIES[name] = (token, value)
     return value
