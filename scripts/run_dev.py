@@ -29,6 +29,8 @@ def _wait_until_ready(seconds: float = 30) -> None:
 def main() -> int:
     """Prepare the database, then run web server and scheduler until Ctrl-C."""
     sys.path.insert(0, str(ROOT))
+    from sqlalchemy.engine import make_url
+
     from backend.app import create_app
     from backend.config import VAR
     from backend.demo import DEMO_PASSWORD, demo_accounts, load_demo
@@ -42,6 +44,7 @@ def main() -> int:
         db.session.commit()
         accounts = [(u.role, u.email) for u in demo_accounts(db.session)]
 
+    database = app.config["SQLALCHEMY_ENGINES"]["default"]["url"]
     flask = [str(BIN / "flask"), "--app", "backend.app"]
     web = subprocess.Popen(
         [
@@ -73,10 +76,10 @@ def main() -> int:
     print(f"  API:                   http://{HOST}:{PORT}/api/v1")
     print(f"  Kontrak / contract:    http://{HOST}:{PORT}/api/v1/openapi.json")
     print(
-        f"  Basis data / database: {ROOT / 'var' / 'aduan.db'}"
+        f"  Basis data / database: {make_url(database).render_as_string(hide_password=True)}"
         f" ({'data demo dimuat' if loaded else 'data lama dipertahankan'})"
     )
-    print(f"  Surel / mail:          {ROOT / 'var' / 'mail'}")
+    print(f"  Surel / mail:          {app.config['MAIL_DIR']}")
     print(f"  Akun demo (kata sandi / password: {DEMO_PASSWORD}):")
     for role, email in accounts:
         print(f"    {role:<12} {email}")
