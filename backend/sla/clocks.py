@@ -230,18 +230,21 @@ def _days_left(clock: SlaClock, calendar: WorkingCalendar, at: datetime) -> int:
     return max(0, (clock.due_date - today).days)
 
 
+def _clock_in(session: Session, complaint_id: int, kind: str, state: str) -> SlaClock | None:
+    """The clock of `kind` of a complaint that is in `state`, if any."""
+    return session.scalar(
+        select(SlaClock).where(
+            SlaClock.complaint_id == complaint_id, SlaClock.kind == kind, SlaClock.state == state
+        )
+    )
+
+
 def pause_clock(*, session: Session, complaint_id: int, kind: str, at: datetime) -> SlaClock | None:
     """Pause the running clock of `kind` (the case waits on someone else); keeps the days left.
 
     Days are whole: the day of the pause counts as used, as the day of receipt does.
     """
-    clock = session.scalar(
-        select(SlaClock).where(
-            SlaClock.complaint_id == complaint_id,
-            SlaClock.kind == kind,
-            SlaClock.state == ClockState.RUNNING,
-        )
-    )
+    clock = _clock_in(session, complaint_id, kind, ClockState.RUNNING)
     if clock is None:
         return None
     calendar = get_calendar(session=session, code=clock.calendar_code)
@@ -259,13 +262,7 @@ def resume_clock(
     *, session: Session, complaint_id: int, kind: str, at: datetime
 ) -> SlaClock | None:
     """Resume a paused clock: the days left count again from `at`, a new deadline version."""
-    clock = session.scalar(
-        select(SlaClock).where(
-            SlaClock.complaint_id == complaint_id,
-            SlaClock.kind == kind,
-            SlaClock.state == ClockState.PAUSED,
-        )
-    )
+    clock = _clock_in(session, complaint_id, kind, ClockState.PAUSED)
     if clock is None:
         return None
     calendar = get_calendar(session=session, code=clock.calendar_code)
