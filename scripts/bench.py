@@ -11,7 +11,9 @@ aduan_bench) is topped up to --complaints with scripts/seed_bulk.py first. Then:
   Idempotency-Key of its own on each (as the front end files) and to the bare Flask +
   SQLAlchemy endpoint of scripts/bench_bare_app.py, both servers under the same gunicorn
   settings, with the same concurrency, in turns (--intake-rounds, ABBA order); the ratio is the
-  median of the rounds' ratios; the rows filed are deleted afterwards;
+  median of the rounds' ratios; then what one intake sends to PostgreSQL (in-process: its round
+  trips, and any statement SQLAlchemy compiles again on every request); the rows filed are
+  deleted afterwards;
 - read paths: trackComplaint, a staff queue (agency + open statuses, sort=deadline), the overdue
   filter, text search, listBreaches and getBreachSummary, as HTTP requests with bearer tokens of
   the demo accounts, one at a time;
@@ -348,9 +350,10 @@ def with_idempotency_key(
 
 
 def bench_intake(
-    url: str, args: argparse.Namespace, table: Table, rss: dict[str, list[float]]
+    url: str, app: Any, args: argparse.Namespace, table: Table, rss: dict[str, list[float]]
 ) -> None:
-    """createComplaint vs the bare insert, same load; then delete what was filed."""
+    """createComplaint vs the bare insert, same load; what one intake sends to the database;
+    then delete what was filed."""
     with psycopg.connect(psycopg_url(url)) as conn:
         before = conn.execute("SELECT coalesce(max(id), 0) FROM complaints").fetchone()[0]
         outbox_before = conn.execute("SELECT coalesce(max(id), 0) FROM outbox_messages").fetchone()[
@@ -420,7 +423,58 @@ def bench_intake(
             if ratios
             else "n/a",
         )
+    intake_round_trips(app, table)
     cleanup_intake(url, before, outbox_before)
+
+
+def intake_round_trips(app: Any, table: Table) -> None:
+    """What one complaint sends to PostgreSQL, in-process: BEGIN, each statement, COMMIT (each
+    a round trip: psycopg sends BEGIN and COMMIT on their own), plain and with a key.
+
+    A statement SQLAlchemy compiled again for the next complaint (a new `Compiled` where the one
+    before had the same SQL) is marked: its Python cost is paid on every request.
+    """
+    from backend.extensions import db
+
+    sent: list[tuple[str, Any]] = []
+
+    def begin(_connection: Any) -> None:
+        sent.append(("BEGIN", None))
+
+    def commit(_connection: Any) -> None:
+        sent.append(("COMMIT", None))
+
+    def statement(
+        _conn: Any, _cursor: Any, sql: str, _params: Any, context: Any, _many: Any
+    ) -> None:
+        sent.append((" ".join(sql.split())[:48] + "…", context.compiled))
+
+    with app.app_context():
+        engine = db.engine
+    listeners = (("begin", begin), ("commit", commit), ("before_cursor_execute", statement))
+    for name, listener in listeners:
+        event.listen(engine, name, listener)
+    client = app.test_client()
+    try:
+        for label, keyed in (("createComplaint", False), ("with an Idempotency-Key", True)):
+            rounds = []
+            for i in range(3):  # the first fills the process's caches; the next two compared
+                sent.clear()
+                headers = {"Idempotency-Key": uuid.uuid4().hex} if keyed else {}
+                response = client.post("/api/v1/complaints", json=intake_body(i), headers=headers)
+                if response.status_code != 201:
+                    raise RuntimeError(f"intake answered {response.status_code}")
+                rounds.append(list(sent))
+            named = [
+                f"{sql} (compiled anew each time)"
+                if compiled is not None and compiled is not before and sql == sql_before
+                else sql
+                for (sql, compiled), (sql_before, before) in zip(rounds[2], rounds[1], strict=False)
+            ]
+            table.add(f"intake round trips: {label}", str(len(named)), "", "; ".join(named))
+    finally:
+        for name, listener in listeners:
+            event.remove(engine, name, listener)
 
 
 def cleanup_intake(url: str, before: int, outbox_before: int) -> None:
@@ -740,7 +794,7 @@ def main() -> None:
     header["data"] = f"{counts[0]:,} complaints, {counts[1]:,} open, {counts[2]:,} overdue"
     header["gunicorn"] = f"{args.workers} gthread workers x {args.threads} threads"
     if not args.skip_intake:
-        bench_intake(url, args, table, rss)
+        bench_intake(url, app, args, table, rss)
     if not args.skip_reads:
         paths = read_paths(json.loads(sample_file(url).read_text()))
         bench_reads(url, args, table, rss, paths, tokens_by_role)
