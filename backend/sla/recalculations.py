@@ -99,12 +99,20 @@ def _next_job(session: Session) -> RecalculationJob | None:
     return session.scalar(query)
 
 
-def run_pending(*, session: Session, now: datetime, budget_seconds: float = 12.0) -> list[int]:
-    """Work on the waiting jobs, a batch per transaction, for about `budget_seconds`; the ids of
-    the jobs that finished. A job whose batch fails is marked failed with the reason."""
+def run_pending(
+    *,
+    session: Session,
+    now: datetime,
+    budget_seconds: float = 12.0,
+    batches: int | None = None,
+) -> list[int]:
+    """Work on the waiting jobs, a batch per transaction, for about `budget_seconds` (or
+    `batches` batches); the ids of the jobs that finished. A job whose batch fails is marked
+    failed with the reason."""
     finished = []
     deadline = time.monotonic() + budget_seconds
-    while time.monotonic() < deadline:
+    while time.monotonic() < deadline and batches != 0:
+        batches = None if batches is None else batches - 1
         begin_write(session)
         job = _next_job(session)
         if job is None:
