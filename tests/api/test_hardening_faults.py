@@ -85,6 +85,8 @@ def test_conflicting_writes_of_one_complaint_never_answer_500(
     outcomes = Outcomes()
     complaint_ids = []
     png = _png()
+    uploads = Path(app.config["UPLOAD_DIR"])
+    earlier = {path.name for path in uploads.glob("*")}  # other tests' files
     with frozen(MONDAY):
         verifier = headers_for("verifier")
         for round_ in range(ROUNDS):
@@ -131,7 +133,7 @@ def test_conflicting_writes_of_one_complaint_never_answer_500(
     assert verified.exit_code == 0, verified.output
     with engine_of(app).connect() as connection:
         keys = set(connection.execute(text("SELECT storage_key FROM attachments")).scalars())
-    stored = {path.name for path in Path(app.config["UPLOAD_DIR"]).glob("*")}
+    stored = {path.name for path in uploads.glob("*")} - earlier
     assert stored == keys  # no file of a rolled-back upload, none missing
 
 
