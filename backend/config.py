@@ -123,6 +123,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SQLALCHEMY_ENGINES": {"default": {"url": database_url, **engine_options}},
         "ALEMBIC": {"script_location": "migrations"},
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),
+        # the largest image accepted as evidence, in pixels (it is refused before decoding)
+        "MAX_IMAGE_PIXELS": int(_env("MAX_IMAGE_PIXELS", "40000000")),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(VAR / "uploads")),
         "MAIL_DIR": _env("MAIL_DIR", str(VAR / "mail")),
         "SMTP_HOST": _env("SMTP_HOST"),

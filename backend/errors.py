@@ -94,6 +94,13 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Ukuran permintaan melebihi batas {limit} bita.",
         "The request is larger than the {limit}-byte limit.",
     ),
+    "image_too_large": (
+        "Gambar terlalu besar",
+        "Image too large",
+        "Gambar berukuran {pixels} piksel; batasnya {limit} piksel. Perkecil gambar lalu kirim "
+        "lagi.",
+        "The image has {pixels} pixels; the limit is {limit}. Make it smaller and send it again.",
+    ),
     "unsupported_media_type": (
         "Jenis berkas tidak didukung",
         "Unsupported media type",

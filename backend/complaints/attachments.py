@@ -1,22 +1,20 @@
-"""Evidence files: checked by content, images re-encoded without EXIF, stored outside web root."""
+"""Evidence files: checked by content, kept without metadata (`files`), stored outside any
+web root only when their transaction commits (`storage`)."""
 
 from __future__ import annotations
 
 import hashlib
-import io
 import re
 import secrets
 from datetime import datetime
 from pathlib import Path
 from typing import BinaryIO
 
-import filetype
-from PIL import Image, ImageOps, UnidentifiedImageError
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from backend.auth.principal import Principal
-from backend.complaints import storage
+from backend.complaints import files, storage
 from backend.complaints.models import Attachment, Complaint, Visibility
 from backend.complaints.permissions import POLICY
 from backend.complaints.queries import complaint_to_change, get_complaint
@@ -24,16 +22,11 @@ from backend.complaints.timeline import actor_of, append_event
 from backend.errors import (
     NotFound,
     PayloadTooLarge,
-    UnsupportedMediaType,
     ValidationFailed,
 )
 
-IMAGE_TYPES = {"image/jpeg": "JPEG", "image/png": "PNG", "image/webp": "WEBP"}
-ALLOWED_TYPES = {**{k: k for k in IMAGE_TYPES}, "application/pdf": "application/pdf"}
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FILES_PER_COMPLAINT = 20
-# decompression bombs: refuse images above this many pixels
-Image.MAX_IMAGE_PIXELS = 40_000_000
 
 
 def safe_filename(name: str) -> str:
@@ -41,21 +34,6 @@ def safe_filename(name: str) -> str:
     name = Path(name.replace("\\", "/")).name
     name = re.sub(r"[^A-Za-z0-9._ -]", "_", name).strip(" .")
     return name[:150] or "lampiran"
-
-
-def _strip_metadata(content: bytes, mime: str) -> bytes:
-    """Re-encode an image from its pixels only: EXIF (GPS!), XMP and comments are dropped."""
-    try:
-        with Image.open(io.BytesIO(content)) as image:
-            image.load()
-            upright = ImageOps.exif_transpose(image)
-            if IMAGE_TYPES[mime] == "JPEG" and upright.mode not in ("RGB", "L"):
-                upright = upright.convert("RGB")
-            out = io.BytesIO()
-            upright.save(out, format=IMAGE_TYPES[mime], quality=90)
-            return out.getvalue()
-    except (UnidentifiedImageError, OSError, Image.DecompressionBombError) as error:
-        raise UnsupportedMediaType(allowed=", ".join(ALLOWED_TYPES)) from error
 
 
 def store_attachment(
@@ -68,6 +46,7 @@ def store_attachment(
     upload_dir: str,
     visibility: str,
     at: datetime,
+    max_pixels: int,
 ) -> Attachment:
     """Check, clean and store one file, and record it in the timeline.
 
@@ -89,12 +68,8 @@ def store_attachment(
         raise PayloadTooLarge(limit=MAX_FILE_BYTES)
     if not content:
         raise ValidationFailed(errors={"file": ["The file is empty."]})
-    kind = filetype.guess(content)
-    mime = kind.mime if kind else None
-    if mime not in ALLOWED_TYPES:
-        raise UnsupportedMediaType(allowed=", ".join(ALLOWED_TYPES))
-    if mime in IMAGE_TYPES:
-        content = _strip_metadata(content, mime)
+    mime = files.sniff(content)
+    content = files.clean(content, mime, max_pixels)
     key = secrets.token_hex(16)
     storage.stage(session, upload_dir, key, content)
     attachment = Attachment(

@@ -149,7 +149,10 @@ class TrackUpload(MethodView):
     @blp.arguments(FileSchema, location="files")
     @blp.response(201, AttachmentSchema)
     def post(self, form: dict[str, Any], files: dict[str, Any]) -> Any:
-        """Upload evidence with code and PIN (JPEG, PNG, WebP, PDF) / Unggah bukti."""
+        """Upload evidence with code and PIN (JPEG, PNG, WebP, PDF) / Unggah bukti.
+
+        Kept without any metadata; images above the pixel limit are refused (413).
+        """
         principal = as_tracker(form)
         assert principal.id is not None
         upload = files["file"]
@@ -160,6 +163,7 @@ class TrackUpload(MethodView):
             filename=upload.filename or "lampiran",
             stream=upload.stream,
             upload_dir=current_app.config["UPLOAD_DIR"],
+            max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
             visibility=Visibility.PUBLIC,
             at=now_utc(),
         )

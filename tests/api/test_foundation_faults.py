@@ -45,7 +45,7 @@ from tests.api.fault_helpers import (
 )
 from tests.conftest import DEMO_HASH, reset_schema
 from tests.conftest import test_config as app_config
-from tests.factories import complaint_payload, file_complaint
+from tests.factories import complaint_payload, file_complaint, pdf_document
 
 MONDAY = datetime(2026, 3, 9, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
 ROOT = Path(__file__).resolve().parents[2]
@@ -460,7 +460,7 @@ def test_rate_limits_count_the_client_behind_a_trusted_proxy(behind_one_proxy):
 
 # --- 8. an upload whose transaction rolls back ------------------------------------------------
 
-PDF = b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\ntrailer << /Root 1 0 R >>\n%%EOF\n"
+PDF = pdf_document()
 
 
 def _stored_files(app: Flask) -> set[Path]:
