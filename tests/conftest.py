@@ -1,7 +1,8 @@
 """Fixtures: the app on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too.
 
 The schema is built once per database by the Alembic migrations; each test starts from empty
-tables with the Cimahi demo data loaded.
+tables with the Cimahi demo data loaded. Under pytest-xdist each worker has a PostgreSQL
+database of its own, named after TEST_DATABASE_URL's plus the worker id (`test_gw0`).
 """
 
 from __future__ import annotations
@@ -9,14 +10,18 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from functools import cache
 from pathlib import Path
 from typing import Any
 
+import psycopg
 import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
+from psycopg import sql
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from backend.app import create_app
 from backend.auth import service as auth_service
@@ -59,11 +64,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@cache
+def postgresql_url() -> str:
+    """TEST_DATABASE_URL on psycopg; under xdist, this worker's database, created if missing.
+
+    A worker's database is the base database's name plus the worker id (`test_gw0`): workers
+    never drop one another's schema, and suites given different base databases on one server
+    never meet. Without xdist, the base database itself.
+    """
+    url = make_url(
+        os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    )
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url.render_as_string(hide_password=False)
+    name = f"{url.database}_{worker}"
+    base = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(base, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def database_url(backend: str, tmp: Path) -> str:
     """The URL of the test database of `backend`."""
     if backend == "postgresql":
-        url = os.environ["TEST_DATABASE_URL"]
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return postgresql_url()
     return f"sqlite:///{tmp / 'test.db'}"
 
 
