@@ -111,6 +111,18 @@ def act(page: Any, action: str, **fields: str) -> None:
     expect(page.get_by_role("status")).to_have_text(re.compile("Tindakan tersimpan"))
 
 
+def api_file(live_app: Any, **overrides: Any) -> dict[str, Any]:
+    """A complaint filed through the API by the verifier (setup, not the journey under test)."""
+    from tests.conftest import bearer_for, user_by_email
+    from tests.factories import file_complaint
+
+    def work() -> dict[str, Any]:
+        headers = bearer_for(live_app, user_by_email(live_app, VERIFIER))
+        return file_complaint(live_app.test_client(), headers, **overrides)
+
+    return in_thread(work)
+
+
 def test_anonymous_complaint_through_its_whole_life(e2e_browser: Any, live_server: str) -> None:
     citizen = Page(e2e_browser, live_server)
     creds = file_anonymous(
@@ -306,6 +318,7 @@ def test_expired_access_token_is_refreshed(
             )
 
     expired = in_thread(mint)
+    api_file(live_app)  # the queue shows its table once it holds a complaint
     web.context.add_cookies(
         [
             {

@@ -12,7 +12,16 @@ from playwright.sync_api import expect
 
 from backend.demo import DEMO_PASSWORD
 from tests.e2e.conftest import Page, in_thread
-from tests.e2e.test_flows import PNG, VERIFIER, act, axe_clean, file_anonymous, login, track
+from tests.e2e.test_flows import (
+    PNG,
+    VERIFIER,
+    act,
+    api_file,
+    axe_clean,
+    file_anonymous,
+    login,
+    track,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -52,18 +61,6 @@ def keyboard_login(web: Page, email: str) -> Any:
     page.wait_for_url(re.compile(r"/(staf|saya)$"))
     web.ready()
     return page
-
-
-def api_file(live_app: Any, **overrides: Any) -> dict[str, Any]:
-    """A complaint filed through the API by the verifier (setup, not the journey under test)."""
-    from tests.conftest import bearer_for, user_by_email
-    from tests.factories import file_complaint
-
-    def work() -> dict[str, Any]:
-        headers = bearer_for(live_app, user_by_email(live_app, VERIFIER))
-        return file_complaint(live_app.test_client(), headers, **overrides)
-
-    return in_thread(work)
 
 
 def test_citizen_files_a_complaint_by_keyboard_alone(web: Page) -> None:
