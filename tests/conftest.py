@@ -3,6 +3,8 @@
 The schema is built once per database by the Alembic migrations; each test starts from empty
 tables with the Cimahi demo data loaded. Under pytest-xdist each worker has a PostgreSQL
 database of its own, named after TEST_DATABASE_URL's plus the worker id (`test_gw0`).
+
+Every test starts at a stated instant, DEFAULT_INSTANT (time-machine).
 """
 
 from __future__ import annotations
@@ -10,12 +12,15 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
 from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
 import psycopg
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
@@ -40,6 +45,29 @@ ROLE_EMAILS = {
     "officer": "petugas.disdukcapil@demo.aduan.id",
     "citizen": "warga@demo.aduan.id",
 }
+
+WIB = ZoneInfo("Asia/Jakarta")
+# Wednesday 2 December 2026, 10:00 WIB: an ordinary working day with no holiday in the two
+# weeks after it, so 14 calendar days and 10 working days end on the same date
+DEFAULT_INSTANT = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def frozen_at(request: pytest.FixtureRequest) -> datetime:
+    """The instant the test starts at: DEFAULT_INSTANT unless parametrized indirectly."""
+    return getattr(request, "param", DEFAULT_INSTANT)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(frozen_at: datetime) -> Iterator[time_machine.Coordinates]:
+    """Every test starts at `frozen_at` and time moves on from there (tick=True).
+
+    By default that is Wednesday 2 December 2026, 10:00 WIB (03:00 UTC), so no test depends on
+    the day it runs. The app, the live server's thread and the tests read the same clock; a
+    test that needs another instant travels there itself (`time_machine.travel`).
+    """
+    with time_machine.travel(frozen_at, tick=True) as traveller:
+        yield traveller
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
