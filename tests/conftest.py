@@ -4,7 +4,8 @@ The schema is built once per database by the Alembic migrations; each test start
 tables with the Cimahi demo data loaded. Under pytest-xdist each worker has a PostgreSQL
 database of its own, named after TEST_DATABASE_URL's plus the worker id (`test_gw0`).
 
-Every test starts at a stated instant, DEFAULT_INSTANT (time-machine).
+Every test starts at a stated instant (time-machine): DEFAULT_INSTANT, or each of SLA_DATES in
+modules marked `sla_dates`.
 """
 
 from __future__ import annotations
@@ -51,10 +52,34 @@ WIB = ZoneInfo("Asia/Jakarta")
 # weeks after it, so 14 calendar days and 10 working days end on the same date
 DEFAULT_INSTANT = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
 
+# The SLA and lifecycle modules (marker `sla_dates`) run at each of these; the key is the id
+SLA_DATES = {
+    # Wed 2 Dec 2026, 10:00 WIB: the default instant
+    "wed-2026-12-02": DEFAULT_INSTANT,
+    # Sat 5 Dec 2026, 06:00 WIB, which is still Friday 4 Dec (a working day) in UTC: day 0 is
+    # the WIB date, and working days start on Monday
+    "sat-2026-12-05": datetime(2026, 12, 4, 23, 0, tzinfo=UTC),
+    # Fri 20 Mar 2026, 23:30 WIB, the eve of Idul Fitri (21-22 Mar), itself cuti bersama: the
+    # next working day is Wed 25 Mar (cuti bersama 18, 20, 23, 24; Nyepi 19); half an hour
+    # before the WIB day ends
+    "lebaran-eve-2026-03-20": datetime(2026, 3, 20, 16, 30, tzinfo=UTC),
+    # Thu 24 Dec 2026, 10:00 WIB, cuti bersama before Christmas (25 Dec); New Year's Day and
+    # Isra Mikraj (5 Jan 2027) follow within two weeks
+    "cuti-natal-2026-12-24": datetime(2026, 12, 24, 3, 0, tzinfo=UTC),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `sla_dates` run once at each instant of SLA_DATES, named in the test id."""
+    if metafunc.definition.get_closest_marker("sla_dates"):
+        metafunc.parametrize(
+            "frozen_at", list(SLA_DATES.values()), ids=list(SLA_DATES), indirect=True
+        )
+
 
 @pytest.fixture
 def frozen_at(request: pytest.FixtureRequest) -> datetime:
-    """The instant the test starts at: DEFAULT_INSTANT unless parametrized indirectly."""
+    """The instant the test starts at: DEFAULT_INSTANT, or one of SLA_DATES (`sla_dates`)."""
     return getattr(request, "param", DEFAULT_INSTANT)
 
 

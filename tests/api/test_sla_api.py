@@ -3,6 +3,7 @@ recalculation, getComplaintSla, the overdue filter and `flask sla sweep`."""
 
 from __future__ import annotations
 
+import pytest
 from sqlalchemy import select
 
 from backend.agencies.models import Agency
@@ -11,6 +12,9 @@ from backend.sla import service as sla
 from backend.sla.models import SlaEscalation
 from tests.factories import file_complaint
 from tests.sla_helpers import act, clocks_of, file_backdated, now
+
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
 
 DEADLINE = "/api/v1/sla/deadline"
 OVERLAY = "/api/v1/sla/calendars/ID-JB/overlay"

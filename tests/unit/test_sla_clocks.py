@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, date, datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -13,6 +14,9 @@ from backend.sla.models import ClockState, SlaClock
 from tests.conftest import ROLE_EMAILS, user_by_email
 from tests.factories import file_complaint
 from tests.sla_helpers import act, clocks_of, file_backdated, now
+
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
 
 
 def _clock(complaint_id: int, kind: str = "response") -> SlaClock:

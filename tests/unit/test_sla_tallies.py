@@ -35,6 +35,9 @@ from tests.api.test_lifecycle import officer_id
 from tests.factories import file_complaint
 from tests.sla_helpers import act, file_backdated, now
 
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
+
 SUPERVISOR = Principal(kind="user", id=0, role=Role.SUPERVISOR)
 TALLY = SlaClockTally.__table__
 WIB = tallies.WIB
