@@ -25,9 +25,12 @@ browser:
 run: install
 	$(PY) scripts/run_dev.py
 
-## make test: the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set
+## make test: the whole suite on SQLite, and on PostgreSQL too when TEST_DATABASE_URL is set,
+##   in parallel (pytest-xdist; each worker has its own PostgreSQL database, <name>_gw0, ...);
+##   TEST_WORKERS=0 runs it in one process
+TEST_WORKERS ?= auto
 test: install browser
-	$(PY) -m pytest
+	$(PY) -m pytest -n $(TEST_WORKERS)
 
 ## make openapi: regenerate the committed contract
 openapi: install

@@ -1,7 +1,11 @@
 """Fixtures: the app on SQLite and, when TEST_DATABASE_URL is set, on PostgreSQL too.
 
 The schema is built once per database by the Alembic migrations; each test starts from empty
-tables with the Cimahi demo data loaded.
+tables with the Cimahi demo data loaded. Under pytest-xdist each worker has a PostgreSQL
+database of its own, named after TEST_DATABASE_URL's plus the worker id (`test_gw0`).
+
+Every test starts at a stated instant (time-machine): DEFAULT_INSTANT, or each of SLA_DATES in
+modules marked `sla_dates`.
 """
 
 from __future__ import annotations
@@ -9,14 +13,21 @@ from __future__ import annotations
 import os
 import socket
 from collections.abc import Iterator
+from datetime import UTC, datetime
+from functools import cache
 from pathlib import Path
 from typing import Any
+from zoneinfo import ZoneInfo
 
+import psycopg
 import pytest
+import time_machine
 from flask import Flask
 from flask.testing import FlaskClient
 from flask_jwt_extended import create_access_token
+from psycopg import sql
 from sqlalchemy import select, text
+from sqlalchemy.engine import make_url
 
 from backend.app import create_app
 from backend.auth import service as auth_service
@@ -35,6 +46,53 @@ ROLE_EMAILS = {
     "officer": "petugas.disdukcapil@demo.aduan.id",
     "citizen": "warga@demo.aduan.id",
 }
+
+WIB = ZoneInfo("Asia/Jakarta")
+# Wednesday 2 December 2026, 10:00 WIB: an ordinary working day with no holiday in the two
+# weeks after it, so 14 calendar days and 10 working days end on the same date
+DEFAULT_INSTANT = datetime(2026, 12, 2, 3, 0, tzinfo=UTC)
+
+# The SLA and lifecycle modules (marker `sla_dates`) run at each of these; the key is the id
+SLA_DATES = {
+    # Wed 2 Dec 2026, 10:00 WIB: the default instant
+    "wed-2026-12-02": DEFAULT_INSTANT,
+    # Sat 5 Dec 2026, 06:00 WIB, which is still Friday 4 Dec (a working day) in UTC: day 0 is
+    # the WIB date, and working days start on Monday
+    "sat-2026-12-05": datetime(2026, 12, 4, 23, 0, tzinfo=UTC),
+    # Fri 20 Mar 2026, 23:30 WIB, the eve of Idul Fitri (21-22 Mar), itself cuti bersama: the
+    # next working day is Wed 25 Mar (cuti bersama 18, 20, 23, 24; Nyepi 19); half an hour
+    # before the WIB day ends
+    "lebaran-eve-2026-03-20": datetime(2026, 3, 20, 16, 30, tzinfo=UTC),
+    # Thu 24 Dec 2026, 10:00 WIB, cuti bersama before Christmas (25 Dec); New Year's Day and
+    # Isra Mikraj (5 Jan 2027) follow within two weeks
+    "cuti-natal-2026-12-24": datetime(2026, 12, 24, 3, 0, tzinfo=UTC),
+}
+
+
+def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
+    """Tests marked `sla_dates` run once at each instant of SLA_DATES, named in the test id."""
+    if metafunc.definition.get_closest_marker("sla_dates"):
+        metafunc.parametrize(
+            "frozen_at", list(SLA_DATES.values()), ids=list(SLA_DATES), indirect=True
+        )
+
+
+@pytest.fixture
+def frozen_at(request: pytest.FixtureRequest) -> datetime:
+    """The instant the test starts at: DEFAULT_INSTANT, or one of SLA_DATES (`sla_dates`)."""
+    return getattr(request, "param", DEFAULT_INSTANT)
+
+
+@pytest.fixture(autouse=True)
+def frozen_clock(frozen_at: datetime) -> Iterator[time_machine.Coordinates]:
+    """Every test starts at `frozen_at` and time moves on from there (tick=True).
+
+    By default that is Wednesday 2 December 2026, 10:00 WIB (03:00 UTC), so no test depends on
+    the day it runs. The app, the live server's thread and the tests read the same clock; a
+    test that needs another instant travels there itself (`time_machine.travel`).
+    """
+    with time_machine.travel(frozen_at, tick=True) as traveller:
+        yield traveller
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
@@ -59,11 +117,32 @@ def free_port() -> int:
         return int(sock.getsockname()[1])
 
 
+@cache
+def postgresql_url() -> str:
+    """TEST_DATABASE_URL on psycopg; under xdist, this worker's database, created if missing.
+
+    A worker's database is the base database's name plus the worker id (`test_gw0`): workers
+    never drop one another's schema, and suites given different base databases on one server
+    never meet. Without xdist, the base database itself.
+    """
+    url = make_url(
+        os.environ["TEST_DATABASE_URL"].replace("postgresql://", "postgresql+psycopg://", 1)
+    )
+    worker = os.environ.get("PYTEST_XDIST_WORKER")
+    if not worker:
+        return url.render_as_string(hide_password=False)
+    name = f"{url.database}_{worker}"
+    base = url.set(drivername="postgresql").render_as_string(hide_password=False)
+    with psycopg.connect(base, autocommit=True) as conn:
+        if conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", (name,)).fetchone() is None:
+            conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    return url.set(database=name).render_as_string(hide_password=False)
+
+
 def database_url(backend: str, tmp: Path) -> str:
     """The URL of the test database of `backend`."""
     if backend == "postgresql":
-        url = os.environ["TEST_DATABASE_URL"]
-        return url.replace("postgresql://", "postgresql+psycopg://", 1)
+        return postgresql_url()
     return f"sqlite:///{tmp / 'test.db'}"
 
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
 
+from backend.db import now_utc
 from backend.extensions import db
 from backend.sla.models import SlaClock
 from tests.factories import file_complaint
@@ -17,8 +18,9 @@ URL = "/api/v1/complaints"
 
 
 def now() -> datetime:
-    """The current instant, aware."""
-    return datetime.now(UTC)
+    """The app's current instant, aware: tests/conftest.py's frozen clock, moving on from the
+    instant the test started at."""
+    return now_utc()
 
 
 def file_backdated(

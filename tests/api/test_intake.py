@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 import threading
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 import time_machine
@@ -14,6 +14,7 @@ from backend.complaints import intake
 from backend.complaints.codes import CODE_ALPHABET
 from backend.complaints.models import Complaint, ComplaintEvent
 from backend.extensions import db
+from tests.conftest import WIB
 from tests.factories import complaint_payload, file_complaint
 
 URL = "/api/v1/complaints"
@@ -50,7 +51,8 @@ def parse(value: str) -> datetime:
 # --- item 9: the contents of Pasal 42(3) ----------------------------------------------------
 
 
-def test_full_pasal_42_contents_are_kept(client, headers_for):
+def test_full_pasal_42_contents_are_kept(client, headers_for, frozen_at):
+    today = frozen_at.astimezone(WIB).date()
     payload = complaint_payload(
         report_type="aspirasi",
         privacy="public",
@@ -64,7 +66,7 @@ def test_full_pasal_42_contents_are_kept(client, headers_for):
             "representative_name": "Ujang Ketua RW",
             "representative_basis": "Surat kuasa 12 Mei 2026",
         },
-        service_date=(date.today() - timedelta(days=3)).isoformat(),
+        service_date=(today - timedelta(days=3)).isoformat(),
         incident_at="2026-05-01T09:30:00+07:00",
         address="Jl. Baros No. 5",
         latitude="-6.884100",
@@ -119,8 +121,8 @@ def test_unknown_complainant_kind_is_refused(client, app):
     assert count_complaints(app) == before
 
 
-def test_late_filing_is_accepted_and_flagged(client, headers_for):
-    service_date = (date.today() - timedelta(days=60)).isoformat()
+def test_late_filing_is_accepted_and_flagged(client, headers_for, frozen_at):
+    service_date = (frozen_at.astimezone(WIB).date() - timedelta(days=60)).isoformat()
     receipt = file_complaint(client, service_date=service_date)
     assert receipt["late_filing"] is True
     body = get_complaint(client, headers_for("verifier"), receipt["id"])
@@ -128,8 +130,9 @@ def test_late_filing_is_accepted_and_flagged(client, headers_for):
     assert body["status"] == "submitted"
 
 
-def test_filing_within_30_days_is_not_late(client):
-    receipt = file_complaint(client, service_date=(date.today() - timedelta(days=29)).isoformat())
+def test_filing_within_30_days_is_not_late(client, frozen_at):
+    service_date = frozen_at.astimezone(WIB).date() - timedelta(days=29)
+    receipt = file_complaint(client, service_date=service_date.isoformat())
     assert receipt["late_filing"] is False
 
 
@@ -204,9 +207,9 @@ def test_other_sources_are_recorded_by_staff_only(client, app, headers_for):
 
 @pytest.mark.parametrize("channel", ASSISTED)
 def test_assisted_intake_records_channel_officer_and_real_receipt_time(
-    client, app, headers_for, channel
+    client, app, headers_for, channel, frozen_at
 ):
-    received = (datetime.now(UTC) - timedelta(hours=3)).replace(microsecond=0)
+    received = frozen_at - timedelta(hours=3)
     receipt = file_complaint(
         client, headers_for("verifier"), channel=channel, received_at=received.isoformat()
     )
@@ -238,20 +241,22 @@ def test_assisted_intake_typed_in_at_once_is_not_backdated(client, headers_for):
 
 
 @pytest.mark.parametrize("role", [None, "citizen"])
-def test_non_staff_cannot_use_assisted_channels_or_backdate(client, app, headers_for, role):
+def test_non_staff_cannot_use_assisted_channels_or_backdate(
+    client, app, headers_for, role, frozen_at
+):
     headers = headers_for(role) if role else {}
     before = count_complaints(app)
     response = client.post(URL, json=complaint_payload(channel="telephone"), headers=headers)
     assert_problem(response, 422, field="channel")
-    past = (datetime.now(UTC) - timedelta(hours=2)).isoformat()
+    past = (frozen_at - timedelta(hours=2)).isoformat()
     response = client.post(URL, json=complaint_payload(received_at=past), headers=headers)
     assert_problem(response, 422, field="received_at")
     assert count_complaints(app) == before
 
 
-def test_future_receipt_time_is_refused(client, app, headers_for):
+def test_future_receipt_time_is_refused(client, app, headers_for, frozen_at):
     before = count_complaints(app)
-    future = (datetime.now(UTC) + timedelta(hours=2)).isoformat()
+    future = (frozen_at + timedelta(hours=2)).isoformat()
     response = client.post(
         URL,
         json=complaint_payload(channel="walk_in", received_at=future),
@@ -267,13 +272,13 @@ def test_future_receipt_time_is_refused(client, app, headers_for):
 CODE = re.compile(rf"^ADU-[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
 
 
-def test_receipt_has_code_pin_time_in_wib_channel_and_description(client):
+def test_receipt_has_code_pin_time_in_wib_channel_and_description(client, frozen_at):
     payload = complaint_payload()
     receipt = file_complaint(client)
     assert CODE.match(receipt["tracking_code"]), receipt["tracking_code"]
     assert re.fullmatch(r"\d{6}", receipt["pin"])
     assert receipt["received_at"].endswith("+07:00")
-    assert abs(parse(receipt["received_at"]) - datetime.now(UTC)) < timedelta(minutes=1)
+    assert timedelta(0) <= parse(receipt["received_at"]) - frozen_at < timedelta(minutes=1)
     assert receipt["received_by"] == "Kanal web"
     assert receipt["channel"] == "web"
     assert receipt["description"] == payload["description"]
@@ -399,18 +404,18 @@ def test_filing_deadline_is_the_later_of_calendar_and_working_days(client):
         assert receipt["late_filing"] is late, now
 
 
-def test_service_date_after_receipt_is_refused(client, app):
+def test_service_date_after_receipt_is_refused(client, app, frozen_at):
     before = count_complaints(app)
-    tomorrow = (datetime.now(UTC) + timedelta(days=2)).date().isoformat()
+    tomorrow = (frozen_at.astimezone(WIB).date() + timedelta(days=1)).isoformat()
     assert_problem(
         client.post(URL, json=complaint_payload(service_date=tomorrow)), 422, field="service_date"
     )
     assert count_complaints(app) == before
 
 
-def test_backdating_more_than_30_days_is_refused(client, app, headers_for):
+def test_backdating_more_than_30_days_is_refused(client, app, headers_for, frozen_at):
     before = count_complaints(app)
-    long_ago = (datetime.now(UTC) - timedelta(days=31)).isoformat()
+    long_ago = (frozen_at - timedelta(days=31)).isoformat()
     response = client.post(
         URL,
         json=complaint_payload(channel="letter", received_at=long_ago),

@@ -9,6 +9,9 @@ import pytest
 from tests.conftest import ROLE_EMAILS, user_by_email
 from tests.factories import file_complaint
 
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
+
 URL = "/api/v1/complaints"
 
 

@@ -6,12 +6,17 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 from types import SimpleNamespace
 
+import pytest
+
 from backend.complaints import lifecycle
 from backend.complaints.models import Complaint
 from backend.extensions import db
 from backend.sla.calendars import compute_deadline
 from tests.api.test_lifecycle import act, events, get, ok, problem
 from tests.factories import file_complaint
+
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
 
 TRACK = "/api/v1/track"
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+import pytest
 import time_machine
 from sqlalchemy import select
 
@@ -16,6 +17,9 @@ from backend.sla.models import SlaEscalation
 from tests.api.test_lifecycle import act, clock, events, get, ok, problem
 from tests.factories import file_complaint
 from tests.sla_helpers import clocks_of, file_backdated, now
+
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
 
 TRACK = "/api/v1/track"
 

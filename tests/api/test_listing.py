@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from unittest.mock import patch
 
 import pytest
@@ -33,10 +33,9 @@ def codes(body):
 
 
 @pytest.fixture
-def filed(client, headers_for):
+def filed(client, headers_for, frozen_at):
     """Five complaints that differ in status, agency, category, channel and receipt time."""
     verifier = headers_for("verifier")
-    now = datetime.now(UTC)
     made = {
         "ktp": file_complaint(
             client,
@@ -52,7 +51,7 @@ def filed(client, headers_for):
             channel="walk_in",
             title="Surat pengantar ditahan",
             description="Petugas kelurahan meminta biaya untuk surat.",
-            received_at=(now - timedelta(days=10)).isoformat(),
+            received_at=(frozen_at - timedelta(days=10)).isoformat(),
         ),
         "izin": file_complaint(
             client,
@@ -61,7 +60,7 @@ def filed(client, headers_for):
             channel="telephone",
             title="Izin usaha lambat",
             description="Permohonan NIB belum diproses sebulan.",
-            received_at=(now - timedelta(days=20)).isoformat(),
+            received_at=(frozen_at - timedelta(days=20)).isoformat(),
         ),
         "sampah": file_complaint(
             client,
@@ -142,19 +141,18 @@ def test_agency_category_and_channel_filters(client, headers_for, filed):
     assert client.get(URL, headers=verifier, query_string={"agency": "NOPE"}).status_code == 422
 
 
-def test_received_date_range(client, headers_for, filed):
+def test_received_date_range(client, headers_for, filed, frozen_at):
     verifier = headers_for("verifier")
-    now = datetime.now(UTC)
-    older = listing(client, verifier, received_to=(now - timedelta(days=5)).isoformat())
+    older = listing(client, verifier, received_to=(frozen_at - timedelta(days=5)).isoformat())
     assert codes(older) == {filed["surat"]["tracking_code"], filed["izin"]["tracking_code"]}
     window = listing(
         client,
         verifier,
-        received_from=(now - timedelta(days=15)).isoformat(),
-        received_to=(now - timedelta(days=5)).isoformat(),
+        received_from=(frozen_at - timedelta(days=15)).isoformat(),
+        received_to=(frozen_at - timedelta(days=5)).isoformat(),
     )
     assert codes(window) == {filed["surat"]["tracking_code"]}
-    recent = listing(client, verifier, received_from=(now - timedelta(days=1)).isoformat())
+    recent = listing(client, verifier, received_from=(frozen_at - timedelta(days=1)).isoformat())
     assert len(recent["items"]) == 3
 
 

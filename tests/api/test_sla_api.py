@@ -3,15 +3,22 @@ recalculation, getComplaintSla, the overdue filter and `flask sla sweep`."""
 
 from __future__ import annotations
 
-from sqlalchemy import func, select
+import pytest
+from sqlalchemy import select
 
 from backend import scheduler
 from backend.agencies.models import Agency
 from backend.db import now_utc
 from backend.extensions import db
+from backend.sla.calendars import get_calendar
+from backend.sla.ladder import step_time
 from backend.sla.models import SlaEscalation
+from backend.sla.policies import rule_of
 from tests.factories import file_complaint
-from tests.sla_helpers import act, clocks_of, file_backdated
+from tests.sla_helpers import act, clocks_of, file_backdated, now
+
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
 
 DEADLINE = "/api/v1/sla/deadline"
 OVERLAY = "/api/v1/sla/calendars/ID-JB/overlay"
@@ -158,6 +165,8 @@ def test_policy_versions_and_the_recalculation_action(client, headers_for):
         },
     )
     _problem(bad, 422, "validation_failed")
+    # 20 working days never end on the 14th calendar day (7 did, from 24 Dec 2026): the
+    # recount changes the old clock on every date
     second = client.post(
         "/api/v1/sla/policies",
         headers=admin,
@@ -165,7 +174,7 @@ def test_policy_versions_and_the_recalculation_action(client, headers_for):
             "code": "adminduk",
             "name": "Adminduk v2",
             "category": "ADMINDUK",
-            "rules": {"response": {"days": 7, "unit": "working_day"}},
+            "rules": {"response": {"days": 20, "unit": "working_day"}},
         },
     ).get_json()
     assert second["version"] == 2
@@ -173,7 +182,7 @@ def test_policy_versions_and_the_recalculation_action(client, headers_for):
     assert [(p["version"], p["is_current"]) for p in listed] == [(2, True), (1, False)]
 
     new = file_complaint(client)
-    assert clocks_of(client.application, new["id"])["response"].days == 7
+    assert clocks_of(client.application, new["id"])["response"].days == 20
     assert clocks_of(client.application, old["id"])["response"].days == 14
     _problem(
         client.post("/api/v1/sla/recalculations", json={}, headers=headers_for("verifier")),
@@ -195,7 +204,7 @@ def test_policy_versions_and_the_recalculation_action(client, headers_for):
         2,
         1,
     )
-    assert clocks_of(client.application, old["id"])["response"].days == 7
+    assert clocks_of(client.application, old["id"])["response"].days == 20
 
 
 def test_get_complaint_sla_shows_state_due_date_and_explanation(client, headers_for):
@@ -239,13 +248,22 @@ def test_list_filter_overdue_and_sort_by_deadline(client, headers_for):
 
 
 def test_cli_sweep_runs_one_sweep_now(app, client, headers_for):
-    file_backdated(client, headers_for("verifier"), 20)
+    late = file_backdated(client, headers_for("verifier"), 20)
+    clock = clocks_of(app, late["id"])["response"]
     result = app.test_cli_runner().invoke(args=["sla", "sweep"])
     assert result.exit_code == 0, result.output
     assert "1 breached" in result.output
     with app.app_context():
-        fired = db.session.scalar(select(func.count()).select_from(SlaEscalation))
-    assert fired >= 2  # agency head at the breach, supervisor 3 working days on
+        fired = db.session.scalars(select(SlaEscalation.step).order_by(SlaEscalation.level))
+        # the agency head at the breach, the supervisor 3 working days on: before Lebaran
+        # those 3 working days can still be ahead, 6 days after the breach
+        calendar = get_calendar(session=db.session)
+        due = [
+            step["step"]
+            for step in rule_of(None, "response")["ladder"]
+            if step["offset"] >= 0 and step_time(calendar, clock.due_date, step["offset"]) <= now()
+        ]
+        assert list(fired) == due and due[0] == "agency_head"
     again = app.test_cli_runner().invoke(args=["sla", "sweep"])
     assert "swept 0 clocks" in again.output
 

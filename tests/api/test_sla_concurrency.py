@@ -22,6 +22,9 @@ from backend.sla.models import ClockState, SlaClock, SlaEscalation
 from tests.factories import file_complaint
 from tests.sla_helpers import clocks_of, file_backdated, now
 
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
+
 CLOCKS = 2_000
 
 

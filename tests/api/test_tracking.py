@@ -90,11 +90,11 @@ def test_wrong_pin_and_unknown_code_look_the_same(client):
     assert unknown.get_json()["code"] == "tracking_failed"
 
 
-def test_five_wrong_pins_lock_the_code_then_it_unlocks(client):
+def test_five_wrong_pins_lock_the_code_then_it_unlocks(client, frozen_at):
     receipt = file_complaint(client)
     code, pin = receipt["tracking_code"], receipt["pin"]
-    start = datetime.now(UTC)
-    with time_machine.travel(start, tick=False) as traveller:
+    # stopped a minute after the complaint was filed, so the lockout's minutes are exact
+    with time_machine.travel(frozen_at + timedelta(minutes=1), tick=False) as traveller:
         for _ in range(4):
             assert client.post(TRACK, json={"code": code, "pin": wrong_pin(pin)}).status_code == 404
         fifth = client.post(TRACK, json={"code": code, "pin": wrong_pin(pin)})

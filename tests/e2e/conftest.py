@@ -13,6 +13,7 @@ from flask import Flask
 from werkzeug.serving import make_server
 
 from backend.app import create_app
+from backend.db import now_utc
 from backend.demo import load_demo
 from backend.extensions import db
 from tests.conftest import DEMO_HASH, free_port, reset_schema, test_config
@@ -67,6 +68,9 @@ class Page:
         self.context = browser.new_context(
             viewport={"width": 360, "height": 800}, locale="id-ID", timezone_id="Asia/Jakarta"
         )
+        # Chromium has a clock of its own: start the pages' at the server's frozen one (conftest's
+        # frozen_clock), so what the front end counts from now ("3 hari lagi") agrees with it
+        self.context.clock.install(time=now_utc())
         self.page = self.context.new_page()
         self.foreign: list[str] = []
         self.console_errors: list[str] = []

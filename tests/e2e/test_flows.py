@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import base64
 import re
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -11,7 +12,9 @@ import pytest
 from playwright.sync_api import expect
 
 from backend.demo import DEMO_PASSWORD
+from tests.conftest import WIB
 from tests.e2e.conftest import Page, in_thread
+from tests.sla_helpers import now
 
 pytestmark = pytest.mark.e2e
 
@@ -55,7 +58,9 @@ def file_anonymous(
     page.get_by_role("button", name="Lanjut").click()
     page.get_by_label("Judul singkat").fill(title)
     page.get_by_label("Apa yang terjadi?").fill(description)
-    page.get_by_label("Tanggal menerima pelayanan").fill("2026-11-20")
+    # served 12 days ago (WIB): inside the 30-day filing window of Pasal 42(2)
+    served = now().astimezone(WIB).date() - timedelta(days=12)
+    page.get_by_label("Tanggal menerima pelayanan").fill(served.isoformat())
     page.get_by_role("button", name="Lanjut").click()
     page.get_by_label("Anonim").check()
     page.get_by_role("button", name="Lanjut").click()
@@ -111,6 +116,18 @@ def act(page: Any, action: str, **fields: str) -> None:
     expect(page.get_by_role("status")).to_have_text(re.compile("Tindakan tersimpan"))
 
 
+def api_file(live_app: Any, **overrides: Any) -> dict[str, Any]:
+    """A complaint filed through the API by the verifier (setup, not the journey under test)."""
+    from tests.conftest import bearer_for, user_by_email
+    from tests.factories import file_complaint
+
+    def work() -> dict[str, Any]:
+        headers = bearer_for(live_app, user_by_email(live_app, VERIFIER))
+        return file_complaint(live_app.test_client(), headers, **overrides)
+
+    return in_thread(work)
+
+
 def test_anonymous_complaint_through_its_whole_life(e2e_browser: Any, live_server: str) -> None:
     citizen = Page(e2e_browser, live_server)
     creds = file_anonymous(
@@ -122,7 +139,9 @@ def test_anonymous_complaint_through_its_whole_life(e2e_browser: Any, live_serve
     page = track(citizen, creds)
     expect(page.get_by_test_id("status")).to_have_text("Diterima")
     expect(page.locator("main")).to_contain_text("bukti.png")
-    expect(page.locator("main")).to_contain_text("hari lagi")
+    # filed at the frozen instant, counted by the page's clock (set to the server's): the
+    # 14-calendar-day response clock has 14 days left
+    expect(page.locator("main")).to_contain_text("14 hari lagi")
     axe_clean(citizen, "tracking result")
 
     staff = Page(e2e_browser, live_server)
@@ -284,8 +303,6 @@ def test_citizen_registers_and_sees_own_complaints(web: Page) -> None:
 def test_expired_access_token_is_refreshed(
     e2e_browser: Any, live_server: str, live_app: Any
 ) -> None:
-    from datetime import timedelta
-
     from flask_jwt_extended import create_access_token
     from sqlalchemy import select
 
@@ -306,6 +323,7 @@ def test_expired_access_token_is_refreshed(
             )
 
     expired = in_thread(mint)
+    api_file(live_app)  # the queue shows its table once it holds a complaint
     web.context.add_cookies(
         [
             {
@@ -330,20 +348,15 @@ def test_expired_access_token_is_refreshed(
 
 
 def test_supervisor_sees_breach_from_backdated_intake(
-    e2e_browser: Any, live_server: str, live_app: Any
+    e2e_browser: Any, live_server: str, live_app: Any, frozen_at: datetime
 ) -> None:
-    from datetime import UTC, datetime, timedelta
-    from zoneinfo import ZoneInfo
-
     from backend.extensions import db
     from backend.sla.jobs import run_sweep
 
     staff = Page(e2e_browser, live_server)
     login(staff, VERIFIER)
     page = staff.goto("/staf/input")
-    received = (datetime.now(ZoneInfo("Asia/Jakarta")) - timedelta(days=20)).strftime(
-        "%Y-%m-%dT%H:%M"
-    )
+    received = (frozen_at - timedelta(days=20)).astimezone(WIB).strftime("%Y-%m-%dT%H:%M")
     page.get_by_role("combobox", name="Kanal", exact=True).select_option("walk_in")
     page.get_by_label("Diterima pada (waktu setempat)").fill(received)
     page.get_by_label("Kategori layanan").select_option("ADMINDUK")
@@ -359,7 +372,7 @@ def test_supervisor_sees_breach_from_backdated_intake(
 
     def sweep() -> None:
         with live_app.app_context():
-            run_sweep(session=db.session, now=datetime.now(UTC))
+            run_sweep(session=db.session, now=now())
 
     in_thread(sweep)  # where the scheduler would run it: not in Playwright's thread
 

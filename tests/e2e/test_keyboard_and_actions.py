@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import re
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
@@ -12,7 +12,16 @@ from playwright.sync_api import expect
 
 from backend.demo import DEMO_PASSWORD
 from tests.e2e.conftest import Page, in_thread
-from tests.e2e.test_flows import PNG, VERIFIER, act, axe_clean, file_anonymous, login, track
+from tests.e2e.test_flows import (
+    PNG,
+    VERIFIER,
+    act,
+    api_file,
+    axe_clean,
+    file_anonymous,
+    login,
+    track,
+)
 
 pytestmark = pytest.mark.e2e
 
@@ -52,18 +61,6 @@ def keyboard_login(web: Page, email: str) -> Any:
     page.wait_for_url(re.compile(r"/(staf|saya)$"))
     web.ready()
     return page
-
-
-def api_file(live_app: Any, **overrides: Any) -> dict[str, Any]:
-    """A complaint filed through the API by the verifier (setup, not the journey under test)."""
-    from tests.conftest import bearer_for, user_by_email
-    from tests.factories import file_complaint
-
-    def work() -> dict[str, Any]:
-        headers = bearer_for(live_app, user_by_email(live_app, VERIFIER))
-        return file_complaint(live_app.test_client(), headers, **overrides)
-
-    return in_thread(work)
 
 
 def test_citizen_files_a_complaint_by_keyboard_alone(web: Page) -> None:
@@ -177,30 +174,30 @@ def test_staff_verify_with_reason_and_confirmation_by_keyboard(
 
 
 def test_supervisor_dashboard_by_keyboard_with_at_risk_counts(
-    e2e_browser: Any, live_server: str, live_app: Any
+    e2e_browser: Any, live_server: str, live_app: Any, frozen_at: datetime
 ) -> None:
     from backend.extensions import db
     from backend.sla.jobs import run_sweep
     from tests.conftest import bearer_for, user_by_email
+    from tests.sla_helpers import now
 
     # due tomorrow: inside the 3-working-day warning window, not yet overdue; another overdue
-    now = datetime.now(UTC)
     at_risk = api_file(
         live_app,
         category="PERIZINAN",
         channel="walk_in",
-        received_at=(now - timedelta(days=13)).isoformat(),
+        received_at=(frozen_at - timedelta(days=13)).isoformat(),
     )
     late = api_file(
         live_app,
         category="PERIZINAN",
         channel="walk_in",
-        received_at=(now - timedelta(days=20)).isoformat(),
+        received_at=(frozen_at - timedelta(days=20)).isoformat(),
     )
 
     def sweep_and_summary() -> dict[str, Any]:
         with live_app.app_context():
-            run_sweep(session=db.session, now=datetime.now(UTC))
+            run_sweep(session=db.session, now=now())
         headers = bearer_for(live_app, user_by_email(live_app, SUPERVISOR))
         rows = live_app.test_client().get("/api/v1/reports/breach-summary", headers=headers)
         return {(r["agency"], r["clock"]): r for r in rows.get_json()["rows"]}

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, timedelta
 
+import pytest
+import time_machine
 from sqlalchemy import select
 
 from backend.extensions import db
@@ -26,6 +28,9 @@ from backend.sla.policies import create_policy_version
 from tests.conftest import ROLE_EMAILS, user_by_email
 from tests.factories import file_complaint
 from tests.sla_helpers import act, clocks_of, file_backdated, now
+
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
 
 
 def _clock(complaint_id: int, kind: str = "response") -> SlaClock:
@@ -98,6 +103,9 @@ def test_citizen_side_deadline_is_the_later_reading(app, client, headers_for):
 
 
 def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for):
+    # 20 working days end at least 26 calendar days on, so never on the default policy's 14th
+    # calendar day: the open clock's deadline changes on every date (10 working days did not,
+    # see the next test)
     verifier = headers_for("verifier")
     old = file_complaint(client)
     finished = file_complaint(client)
@@ -108,7 +116,7 @@ def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for)
             code="default",
             name="Hari kerja",
             category_id=None,
-            rules={"response": {"days": 10, "unit": "working_day"}},
+            rules={"response": {"days": 20, "unit": "working_day"}},
             user_id=None,
         )
         db.session.commit()
@@ -116,15 +124,18 @@ def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for)
     old_clock = clocks_of(app, old["id"])["response"]
     new_clock = clocks_of(app, new["id"])["response"]
     assert (old_clock.days, old_clock.unit) == (14, "calendar_day")
-    assert (new_clock.days, new_clock.unit) == (10, "working_day")
+    assert (new_clock.days, new_clock.unit) == (20, "working_day")
 
     before_finished = clocks_of(app, finished["id"])["response"]
     with app.app_context():
         changed = recalculate_clocks(session=db.session, at=now()).changed
         db.session.commit()
         assert [c.complaint_id for c in changed] == [old["id"]]
+        calendar = get_calendar(session=db.session)
+        by_working = calendar.add_days(old_clock.started_at, 20, "working_day")
     recounted = clocks_of(app, old["id"])["response"]
-    assert (recounted.days, recounted.unit) == (10, "working_day")
+    assert (recounted.days, recounted.unit) == (20, "working_day")
+    assert (recounted.due_date, recounted.due_at) == (by_working.due_date, by_working.due_at)
     assert recounted.deadline_version == 2
     after_finished = clocks_of(app, finished["id"])["response"]
     assert (after_finished.due_at, after_finished.state, after_finished.deadline_version) == (
@@ -132,6 +143,41 @@ def test_new_policy_version_applies_to_new_clocks_only(app, client, headers_for)
         "stopped",
         1,
     )
+
+
+def test_ten_working_days_were_fourteen_calendar_days_on_2_december_2026(app, client):
+    """Why the test above recounts to 20 working days rather than 10.
+
+    It used 10 working days and asserted that recounting changed the open 14-calendar-day
+    clock. Received on Wednesday 2 December 2026 at 10:00 WIB (03:00 UTC), with no holiday in
+    the two weeks after, both readings end on Wednesday 16 December: the recount changes
+    nothing, so that assertion failed on that day (and on most weekdays without a holiday in
+    the next two weeks).
+    """
+    with time_machine.travel(datetime(2026, 12, 2, 3, 0, tzinfo=UTC), tick=False):
+        old = file_complaint(client)
+        with app.app_context():
+            create_policy_version(
+                session=db.session,
+                code="default",
+                name="Hari kerja",
+                category_id=None,
+                rules={"response": {"days": 10, "unit": "working_day"}},
+                user_id=None,
+            )
+            db.session.commit()
+        before = clocks_of(app, old["id"])["response"]
+        with app.app_context():
+            calendar = get_calendar(session=db.session)
+            by_calendar = calendar.add_days(before.started_at, 14, "calendar_day")
+            by_working = calendar.add_days(before.started_at, 10, "working_day")
+            assert by_calendar.due_date == by_working.due_date == date(2026, 12, 16)
+            assert by_calendar.due_at == by_working.due_at == before.due_at
+            changed = recalculate_clocks(session=db.session, at=now()).changed
+            db.session.commit()
+        assert changed == []  # the old test asserted [old["id"]]
+    after = clocks_of(app, old["id"])["response"]
+    assert (after.due_at, after.deadline_version) == (before.due_at, 1)
 
 
 def test_recalculation_after_a_calendar_change(app, client):

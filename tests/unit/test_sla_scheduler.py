@@ -9,6 +9,9 @@ import pytest
 
 from backend import scheduler
 
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
+
 
 def test_jobs_are_coalesced_single_and_keep_late_runs(app):
     built = scheduler.build_scheduler(app)

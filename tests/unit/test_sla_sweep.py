@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, insert, select
 
 from backend.complaints.models import Complaint, ComplaintEvent
@@ -18,6 +19,9 @@ from backend.sla.models import ClockState, SlaClock, SlaEscalation
 from backend.sla.policies import rule_of
 from tests.factories import file_complaint
 from tests.sla_helpers import act, clocks_of, file_backdated, now
+
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
 
 
 def _escalations(clock_id: int) -> list[SlaEscalation]:

@@ -10,7 +10,7 @@ import random
 import statistics
 from bisect import bisect_right
 from collections import Counter, defaultdict
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from typing import Any
 
 import pytest
@@ -50,7 +50,10 @@ from backend.sla.sweep import sweep_due
 from backend.sla.tally_reads import quantile, split_period
 from tests.api.test_lifecycle import officer_id
 from tests.factories import file_complaint
-from tests.sla_helpers import act, file_backdated
+from tests.sla_helpers import act, file_backdated, now
+
+# deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
+pytestmark = pytest.mark.sla_dates
 
 SUPERVISOR = Principal(kind="user", id=0, role=Role.SUPERVISOR)
 TALLY = SlaClockTally.__table__
@@ -246,7 +249,7 @@ def test_tallies_follow_every_clock_change_and_the_summary_matches(app, client, 
         session = db.session
         agencies = [None, *session.scalars(select(Agency.id).order_by(Agency.id)).all()[:3]]
         # after the intake clocks started: a clock never stops before it starts
-        at = datetime.now(UTC) + timedelta(hours=1)
+        at = now() + timedelta(hours=1)
         instants = []
         kinds = [*STAFF_CLOCKS, ClockKind.COMPLETION]
         policy_changed = False
@@ -322,10 +325,10 @@ def test_tallies_follow_every_clock_change_and_the_summary_matches(app, client, 
             ).all()
             for due in rng.sample(running, min(3, len(running))):
                 nows.extend((due - timedelta(days=1), due - timedelta(hours=5)))
-        for now in nows:
+        for instant in nows:
             for period in _periods(rng, first, last):
                 for agency in (None, agencies[1], agencies[2]):
-                    assert_summary_matches(session, now, period, agency)
+                    assert_summary_matches(session, instant, period, agency)
 
 
 @pytest.mark.parametrize("days_ago", [25, 9])
@@ -350,10 +353,10 @@ def test_the_lifecycle_keeps_the_tallies(app, client, headers_for, days_ago):
         sweep_once()
         session = db.session
         assert_tallies_equal_a_rebuild(session)
-        now = datetime.now(UTC)
+        at = now()
         for agency in (None, *session.scalars(select(Agency.id)).all()[:2]):
-            for period in ((None, None), (now - timedelta(days=30), now), (now, None)):
-                assert_summary_matches(session, now, period, agency)
+            for period in ((None, None), (at - timedelta(days=30), at), (at, None)):
+                assert_summary_matches(session, at, period, agency)
 
 
 def test_rebuild_tallies_recounts_clocks_written_past_the_orm(app, client, headers_for):
@@ -380,14 +383,14 @@ def test_folding_the_tallies_changes_no_figure(app, client, headers_for):
     with app.app_context():
         sweep_once()
         session = db.session
-        now = datetime.now(UTC)
-        before = tally_rows(session), breach_summary_rows(session, now)
+        at = now()
+        before = tally_rows(session), breach_summary_rows(session, at)
         assert max(rows_per_key(session)) > 1  # each change added rows
         result = app.test_cli_runner().invoke(args=["sla", "compact-tallies"])
         assert result.exit_code == 0, result.output
         session.rollback()
         assert set(rows_per_key(session)) == {1}
-        assert (tally_rows(session), breach_summary_rows(session, now)) == before
+        assert (tally_rows(session), breach_summary_rows(session, at)) == before
         assert_tallies_equal_a_rebuild(session)
 
 
@@ -400,7 +403,8 @@ def breach_summary_rows(session: Any, now: datetime) -> list[dict[str, Any]]:
 @pytest.mark.postgres
 def test_two_writers_of_one_tally_key_do_not_wait_on_each_other(app):
     """Every intake adds to today's tally of its agency: no row lock may serialise them."""
-    key = (tallies.TallyGrain.DAY.value, "Asia/Jakarta", datetime.now(UTC).date(), 1, "response")
+    today = now().astimezone(WIB).date()
+    key = (tallies.TallyGrain.DAY.value, "Asia/Jakarta", today, 1, "response")
     with app.app_context():
         engine = db.engine
     with engine.connect() as first, engine.connect() as second:
