@@ -21,12 +21,11 @@ from flask_jwt_extended import create_access_token
 from PIL import Image
 from sqlalchemy import select
 
-from backend.agencies import service as agencies
 from backend.auth import service as auth_service
 from backend.auth.models import ApiClient
 from backend.extensions import db
-from tests.conftest import DEMO_HASH, ROLE_EMAILS, bearer_for, user_by_email
-from tests.factories import file_complaint
+from tests.conftest import ROLE_EMAILS, bearer_for, user_by_email
+from tests.factories import ApiClientFactory, UserFactory, file_complaint
 
 # --- helpers (also used by test_privacy) -------------------------------------------------------
 
@@ -38,18 +37,9 @@ def make_user(
     agency_code: str | None = None,
     full_name: str = "Pengguna Uji",
 ) -> dict[str, str]:
-    """A new account (the `users create` service) and its bearer headers."""
+    """A new account (UserFactory) and its bearer headers."""
     with app.app_context():
-        user = agencies.create_staff(
-            session=db.session,
-            email=email,
-            password="-",
-            full_name=full_name,
-            role=role,
-            agency_code=agency_code,
-            password_hash=DEMO_HASH,
-        )
-        db.session.commit()
+        user = UserFactory(email=email, role=role, agency_code=agency_code, full_name=full_name)
         token = create_access_token(
             identity=f"user:{user.id}", additional_claims=auth_service.user_claims(user)
         )
@@ -57,16 +47,9 @@ def make_user(
 
 
 def make_client_headers(app: Flask, *scopes: str) -> dict[str, str]:
-    """Bearer headers of a new API client with `scopes` (minted without the argon2 round trip)."""
+    """Bearer headers of a new API client with `scopes` (ApiClientFactory)."""
     with app.app_context():
-        row = ApiClient(
-            client_id=f"app_{'_'.join(scopes)}"[:64],
-            secret_hash=DEMO_HASH,
-            name="Aplikasi Uji",
-            scopes={"granted": sorted(scopes)},
-        )
-        db.session.add(row)
-        db.session.commit()
+        row = ApiClientFactory(client_id=f"app_{'_'.join(scopes)}"[:64], granted=scopes)
         token = create_access_token(
             identity=f"client:{row.id}", additional_claims=auth_service.client_claims(row)
         )

@@ -12,7 +12,7 @@ from backend.auth.models import User
 from backend.complaints.models import Complaint
 from backend.demo import DEMO_PASSWORD
 from backend.extensions import db
-from tests.factories import complaint_payload, file_complaint
+from tests.factories import ApiClientPayloadFactory, ComplaintPayloadFactory, file_complaint
 
 PASSWORD = "kata-sandi-yang-panjang"
 
@@ -140,18 +140,18 @@ def test_cookie_post_needs_the_csrf_header(client):
     assert me.status_code == 200
     assert me.get_json()["email"] == "ani@contoh.id"
 
-    refused = client.post("/api/v1/complaints", json=complaint_payload(privacy="private"))
+    refused = client.post("/api/v1/complaints", json=ComplaintPayloadFactory(privacy="private"))
     _problem(refused, 401, "csrf_failed")
     wrong = client.post(
         "/api/v1/complaints",
-        json=complaint_payload(privacy="private"),
+        json=ComplaintPayloadFactory(privacy="private"),
         headers={"X-CSRF-TOKEN": "not-the-token"},
     )
     _problem(wrong, 401, "csrf_failed")
 
     accepted = client.post(
         "/api/v1/complaints",
-        json=complaint_payload(privacy="private"),
+        json=ComplaintPayloadFactory(privacy="private"),
         headers={"X-CSRF-TOKEN": csrf},
     )
     assert accepted.status_code == 201, accepted.get_json()
@@ -253,7 +253,7 @@ def make_api_client(client, admin_headers: dict[str, str], *scopes: str) -> dict
     """Create an API client as admin and return its credentials and a bearer header."""
     created = client.post(
         "/api/v1/api-clients",
-        json={"name": "Aplikasi Warga", "scopes": list(scopes)},
+        json=ApiClientPayloadFactory(scopes=list(scopes)),
         headers=admin_headers,
     )
     assert created.status_code == 201, created.get_json()
@@ -294,7 +294,7 @@ def test_api_client_secret_is_shown_once_and_stored_hashed(app, client, headers_
 
 
 def test_only_admins_manage_api_clients(client, headers_for):
-    body = {"name": "X", "scopes": ["complaints:create"]}
+    body = ApiClientPayloadFactory(scopes=["complaints:create"])
     for role in ("citizen", "officer", "agency_head", "verifier", "supervisor"):
         response = client.post("/api/v1/api-clients", json=body, headers=headers_for(role))
         _problem(response, 403, "forbidden")
@@ -361,7 +361,9 @@ def test_read_public_scope_reads_the_public_list_only(client, headers_for):
     assert public.status_code == 200
     assert "items" in public.get_json()
     _problem(client.get("/api/v1/complaints", headers=reader["headers"]), 403, "insufficient_scope")
-    filed = client.post("/api/v1/complaints", json=complaint_payload(), headers=reader["headers"])
+    filed = client.post(
+        "/api/v1/complaints", json=ComplaintPayloadFactory(), headers=reader["headers"]
+    )
     _problem(filed, 403, "insufficient_scope")
 
 

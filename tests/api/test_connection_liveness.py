@@ -14,7 +14,7 @@ from sqlalchemy import select
 from backend.complaints.models import Complaint
 from backend.db import engine as liveness
 from backend.extensions import db
-from tests.factories import file_complaint
+from tests.factories import TrackRequestFactory, file_complaint
 
 pytestmark = pytest.mark.postgres
 
@@ -50,7 +50,7 @@ def test_a_request_after_the_server_dropped_every_connection_succeeds(app, clien
     first = file_complaint(client)
     assert _terminate_the_apps_connections(app) >= 1
     second = file_complaint(client)  # no 500: the pool connected again before the request
-    track = client.post("/api/v1/track", json={"code": first["tracking_code"], "pin": first["pin"]})
+    track = client.post("/api/v1/track", json=TrackRequestFactory.of(first))
     assert track.status_code == 200, track.get_json()
     with app.app_context():
         codes = set(db.session.scalars(select(Complaint.tracking_code)))

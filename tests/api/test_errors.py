@@ -11,7 +11,7 @@ from flask.testing import FlaskClient
 
 from backend.app import create_app
 from tests.conftest import test_config as app_config
-from tests.factories import complaint_payload, file_complaint
+from tests.factories import ComplaintPayloadFactory, TrackRequestFactory, file_complaint
 
 EN = {"Accept-Language": "en"}
 
@@ -88,7 +88,7 @@ def small_app(tmp_path: Path) -> Flask:
 
 
 def test_a_body_over_the_limit_is_413(small_app):
-    body = complaint_payload(description="x" * 4096)
+    body = ComplaintPayloadFactory(description="x" * 4096)
     response = small_app.test_client().post("/api/v1/complaints", json=body, headers=EN)
     problem_body = problem(response, 413, "payload_too_large")
     assert "1024" in problem_body["detail"]
@@ -151,7 +151,7 @@ def test_a_transition_not_allowed_from_the_status_is_409(client, headers_for):
 def test_too_many_wrong_pins_is_429_with_retry_after(app, client):
     receipt = file_complaint(client)
     wrong = "000000" if receipt["pin"] != "000000" else "111111"
-    attempt = {"code": receipt["tracking_code"], "pin": wrong}
+    attempt = TrackRequestFactory.of(receipt, pin=wrong)
     for _ in range(app.config["TRACKING_MAX_FAILURES"]):
         client.post("/api/v1/track", json=attempt)
     response = client.post("/api/v1/track", json={**attempt, "pin": receipt["pin"]})
@@ -189,12 +189,12 @@ def test_readiness_is_503_when_the_database_is_unreachable(tmp_path, database_ur
 
 
 def test_a_nul_character_is_422_not_a_database_error(client):
-    response = client.post("/api/v1/complaints", json=complaint_payload(category="\x00"))
+    response = client.post("/api/v1/complaints", json=ComplaintPayloadFactory(category="\x00"))
     body = problem(response, 422, "validation_failed")
     assert "category" in body["errors"]
 
 
 def test_a_nul_character_deep_in_the_body_is_422(client):
-    payload = complaint_payload(complainant={"kind": "person", "name": "Siti\x00Aminah"})
+    payload = ComplaintPayloadFactory(complainant={"kind": "person", "name": "Siti\x00Aminah"})
     body = problem(client.post("/api/v1/complaints", json=payload), 422, "validation_failed")
     assert "complainant.name" in body["errors"]

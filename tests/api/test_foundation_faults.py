@@ -45,7 +45,7 @@ from tests.api.fault_helpers import (
 )
 from tests.conftest import DEMO_HASH, reset_schema
 from tests.conftest import test_config as app_config
-from tests.factories import complaint_payload, file_complaint, pdf_document
+from tests.factories import ComplaintPayloadFactory, file_complaint, pdf_document
 
 MONDAY = datetime(2026, 3, 9, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
 ROOT = Path(__file__).resolve().parents[2]
@@ -125,7 +125,7 @@ def test_intake_that_fails_after_its_write_leaves_nothing_behind(app, client):
         with commits_refused(), pytest.raises(CommitRefused):
             client.post(
                 "/api/v1/complaints",
-                json=complaint_payload(),
+                json=ComplaintPayloadFactory(),
                 headers={"Idempotency-Key": "rolled-back-1"},
             )
     after = {table: count_rows(engine, table) for table in INTAKE_TABLES}
@@ -239,7 +239,7 @@ def test_intake_writes_the_same_rows_on_sqlite_and_postgresql(app, tmp_path, mon
     with on_sqlite.app_context():
         load_demo(db.session, password_hash=DEMO_HASH)
         db.session.commit()
-    payload = complaint_payload(
+    payload = ComplaintPayloadFactory(
         complainant={"kind": "person", "name": "Siti Aminah", "email": "siti@contoh.id"},
         latitude="-6.872000",
         longitude="107.542000",
@@ -290,7 +290,9 @@ def test_no_table_keeps_the_pin_in_clear_text(app, client):
     engine = engine_of(app)
     with frozen(MONDAY):
         response = client.post(
-            "/api/v1/complaints", json=complaint_payload(), headers={"Idempotency-Key": "pin-1"}
+            "/api/v1/complaints",
+            json=ComplaintPayloadFactory(),
+            headers={"Idempotency-Key": "pin-1"},
         )
     assert response.status_code == 201
     pin = response.get_json()["pin"]
@@ -310,7 +312,7 @@ def test_a_replay_older_than_a_day_is_refused(app, client):
 
     25 hours later the same request must get a problem (the key has expired), not the receipt.
     """
-    payload = complaint_payload()
+    payload = ComplaintPayloadFactory()
     headers = {"Idempotency-Key": "late-retry-1"}
     with frozen(MONDAY) as traveller:
         first = client.post("/api/v1/complaints", json=payload, headers=headers)
@@ -332,7 +334,9 @@ def test_the_scheduler_purges_replay_records_older_than_a_day(app, client):
     engine = engine_of(app)
     with frozen(MONDAY) as traveller:
         response = client.post(
-            "/api/v1/complaints", json=complaint_payload(), headers={"Idempotency-Key": "purge-1"}
+            "/api/v1/complaints",
+            json=ComplaintPayloadFactory(),
+            headers={"Idempotency-Key": "purge-1"},
         )
         assert response.status_code == 201
         assert count_rows(engine, "idempotency_records") == 1

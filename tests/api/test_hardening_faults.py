@@ -26,7 +26,7 @@ from tests.api.fault_helpers import (
     login,
     run_together,
 )
-from tests.factories import file_complaint
+from tests.factories import TrackRequestFactory, file_complaint
 
 MONDAY = datetime(2026, 3, 9, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
 ROUNDS = 50
@@ -118,8 +118,7 @@ def test_conflicting_writes_of_one_complaint_never_answer_500(
                     for i in range(2)
                 ),
                 partial(fire, f"reply {round_}", "POST", "/api/v1/track/replies",
-                        json={"code": receipt["tracking_code"], "pin": receipt["pin"],
-                              "message": "Saya tambahkan keterangan."}),
+                        json=TrackRequestFactory.of(receipt, message="Saya tambahkan keterangan.")),
             ]  # fmt: skip
             assert run_together(calls) == []
     statuses = Counter(status for _label, status, _body in outcomes.seen)
@@ -222,12 +221,10 @@ def test_a_locked_code_answers_like_an_unknown_one(app, client):
         wrong = "000000" if receipt["pin"] != "000000" else "111111"
         answers = []
         for _ in range(app.config["TRACKING_MAX_FAILURES"] + 2):
-            real = client.post(
-                "/api/v1/track", json={"code": receipt["tracking_code"], "pin": wrong}
-            )
+            real = client.post("/api/v1/track", json=TrackRequestFactory.of(receipt, pin=wrong))
             unknown = client.post(
                 "/api/v1/track",
-                json={"code": _unknown_code(receipt["tracking_code"]), "pin": wrong},
+                json=TrackRequestFactory(code=_unknown_code(receipt["tracking_code"]), pin=wrong),
             )
             answers.append(
                 ((real.status_code, real.get_json()), (unknown.status_code, unknown.get_json()))

@@ -15,7 +15,7 @@ from backend.complaints.codes import CODE_ALPHABET
 from backend.complaints.models import Complaint, ComplaintEvent
 from backend.extensions import db
 from tests.conftest import WIB
-from tests.factories import complaint_payload, file_complaint
+from tests.factories import ComplaintPayloadFactory, file_complaint
 
 URL = "/api/v1/complaints"
 ASSISTED = ["walk_in", "telephone", "letter", "whatsapp", "sms", "email"]
@@ -53,7 +53,7 @@ def parse(value: str) -> datetime:
 
 def test_full_pasal_42_contents_are_kept(client, headers_for, frozen_at):
     today = frozen_at.astimezone(WIB).date()
-    payload = complaint_payload(
+    payload = ComplaintPayloadFactory(
         report_type="aspirasi",
         privacy="public",
         channel="web",
@@ -116,7 +116,9 @@ def test_complainant_kinds_and_report_types(client, headers_for, kind, report_ty
 
 def test_unknown_complainant_kind_is_refused(client, app):
     before = count_complaints(app)
-    response = client.post(URL, json=complaint_payload(complainant={"kind": "alien", "name": "X"}))
+    response = client.post(
+        URL, json=ComplaintPayloadFactory(complainant={"kind": "alien", "name": "X"})
+    )
     assert_problem(response, 422)
     assert count_complaints(app) == before
 
@@ -138,7 +140,9 @@ def test_filing_within_30_days_is_not_late(client, frozen_at):
 
 def test_kelurahan_outside_its_kecamatan_is_refused(client, app):
     before = count_complaints(app)
-    response = client.post(URL, json=complaint_payload(kecamatan="CMH-UTR", kelurahan="Baros"))
+    response = client.post(
+        URL, json=ComplaintPayloadFactory(kecamatan="CMH-UTR", kelurahan="Baros")
+    )
     assert_problem(response, 422, field="kelurahan")
     assert count_complaints(app) == before
 
@@ -146,28 +150,32 @@ def test_kelurahan_outside_its_kecamatan_is_refused(client, app):
 def test_unknown_kecamatan_and_category_are_refused(client, app):
     before = count_complaints(app)
     assert_problem(
-        client.post(URL, json=complaint_payload(kecamatan="CMH-ZZZ", kelurahan=None)),
+        client.post(URL, json=ComplaintPayloadFactory(kecamatan="CMH-ZZZ", kelurahan=None)),
         422,
         field="kecamatan",
     )
-    assert_problem(client.post(URL, json=complaint_payload(category="NOPE")), 422, field="category")
+    assert_problem(
+        client.post(URL, json=ComplaintPayloadFactory(category="NOPE")), 422, field="category"
+    )
     assert count_complaints(app) == before
 
 
 def test_consent_stands_for_the_signature(client, app):
     before = count_complaints(app)
-    payload = complaint_payload()
+    payload = ComplaintPayloadFactory()
     del payload["consent"]
     assert_problem(client.post(URL, json=payload), 422, field="consent")
-    assert_problem(client.post(URL, json=complaint_payload(consent=False)), 422, field="consent")
+    assert_problem(
+        client.post(URL, json=ComplaintPayloadFactory(consent=False)), 422, field="consent"
+    )
     assert count_complaints(app) == before
 
 
 def test_name_required_unless_anonymous(client, app):
     before = count_complaints(app)
-    response = client.post(URL, json=complaint_payload(complainant={"email": "a@example.id"}))
+    response = client.post(URL, json=ComplaintPayloadFactory(complainant={"email": "a@example.id"}))
     assert_problem(response, 422, field="complainant")
-    response = client.post(URL, json=complaint_payload(complainant=None))
+    response = client.post(URL, json=ComplaintPayloadFactory(complainant=None))
     assert_problem(response, 422, field="complainant")
     assert count_complaints(app) == before
     file_complaint(client, privacy="anonymous", complainant=None)
@@ -182,20 +190,24 @@ def test_citizen_filing_takes_the_account_name(client, headers_for):
 
 def test_bad_coordinates_and_compensation_change_nothing(client, app):
     before = count_complaints(app)
-    assert_problem(client.post(URL, json=complaint_payload(latitude="91")), 422, field="latitude")
     assert_problem(
-        client.post(URL, json=complaint_payload(compensation_amount="-5")),
+        client.post(URL, json=ComplaintPayloadFactory(latitude="91")), 422, field="latitude"
+    )
+    assert_problem(
+        client.post(URL, json=ComplaintPayloadFactory(compensation_amount="-5")),
         422,
         field="compensation_amount",
     )
-    assert_problem(client.post(URL, json=complaint_payload(privacy="secret")), 422, field="privacy")
+    assert_problem(
+        client.post(URL, json=ComplaintPayloadFactory(privacy="secret")), 422, field="privacy"
+    )
     assert count_complaints(app) == before
 
 
 def test_other_sources_are_recorded_by_staff_only(client, app, headers_for):
     before = count_complaints(app)
     assert_problem(
-        client.post(URL, json=complaint_payload(source="ombudsman")), 422, field="source"
+        client.post(URL, json=ComplaintPayloadFactory(source="ombudsman")), 422, field="source"
     )
     assert count_complaints(app) == before
     receipt = file_complaint(client, headers_for("verifier"), source="dprd", channel="letter")
@@ -246,10 +258,10 @@ def test_non_staff_cannot_use_assisted_channels_or_backdate(
 ):
     headers = headers_for(role) if role else {}
     before = count_complaints(app)
-    response = client.post(URL, json=complaint_payload(channel="telephone"), headers=headers)
+    response = client.post(URL, json=ComplaintPayloadFactory(channel="telephone"), headers=headers)
     assert_problem(response, 422, field="channel")
     past = (frozen_at - timedelta(hours=2)).isoformat()
-    response = client.post(URL, json=complaint_payload(received_at=past), headers=headers)
+    response = client.post(URL, json=ComplaintPayloadFactory(received_at=past), headers=headers)
     assert_problem(response, 422, field="received_at")
     assert count_complaints(app) == before
 
@@ -259,7 +271,7 @@ def test_future_receipt_time_is_refused(client, app, headers_for, frozen_at):
     future = (frozen_at + timedelta(hours=2)).isoformat()
     response = client.post(
         URL,
-        json=complaint_payload(channel="walk_in", received_at=future),
+        json=ComplaintPayloadFactory(channel="walk_in", received_at=future),
         headers=headers_for("verifier"),
     )
     assert_problem(response, 422, field="received_at")
@@ -273,7 +285,7 @@ CODE = re.compile(rf"^ADU-[{CODE_ALPHABET}]{{4}}-[{CODE_ALPHABET}]{{4}}$")
 
 
 def test_receipt_has_code_pin_time_in_wib_channel_and_description(client, frozen_at):
-    payload = complaint_payload()
+    payload = ComplaintPayloadFactory()
     receipt = file_complaint(client)
     assert CODE.match(receipt["tracking_code"]), receipt["tracking_code"]
     assert re.fullmatch(r"\d{6}", receipt["pin"])
@@ -327,7 +339,7 @@ def test_pin_is_shown_once(client, headers_for):
 
 
 def test_idempotency_key_replays_the_first_receipt(client, app):
-    payload = complaint_payload()
+    payload = ComplaintPayloadFactory()
     headers = {"Idempotency-Key": "retry-1"}
     first = client.post(URL, json=payload, headers=headers)
     assert first.status_code == 201
@@ -345,8 +357,8 @@ def test_idempotency_key_replays_the_first_receipt(client, app):
 
 @pytest.mark.postgres
 def test_one_key_sent_at_once_from_many_connections_files_one_complaint(app, client, backend):
-    client.post(URL, json=complaint_payload())  # the reference cache is filled
-    payload = complaint_payload(title="Dikirim berkali-kali sekaligus")
+    client.post(URL, json=ComplaintPayloadFactory())  # the reference cache is filled
+    payload = ComplaintPayloadFactory(title="Dikirim berkali-kali sekaligus")
     headers = {"Idempotency-Key": "race-1"}
     before = count_complaints(app)
     start = threading.Barrier(6)
@@ -371,15 +383,17 @@ def test_one_key_sent_at_once_from_many_connections_files_one_complaint(app, cli
 
 def test_idempotency_key_with_another_body_is_refused(client, app):
     headers = {"Idempotency-Key": "retry-2"}
-    assert client.post(URL, json=complaint_payload(), headers=headers).status_code == 201
+    assert client.post(URL, json=ComplaintPayloadFactory(), headers=headers).status_code == 201
     before = count_complaints(app)
-    response = client.post(URL, json=complaint_payload(title="Lain sama sekali"), headers=headers)
+    response = client.post(
+        URL, json=ComplaintPayloadFactory(title="Lain sama sekali"), headers=headers
+    )
     assert_problem(response, 422, code="idempotency_mismatch")
     assert count_complaints(app) == before
 
 
 def test_without_idempotency_key_each_post_files_a_complaint(client, app):
-    payload = complaint_payload()
+    payload = ComplaintPayloadFactory()
     before = count_complaints(app)
     a = client.post(URL, json=payload).get_json()
     b = client.post(URL, json=payload).get_json()
@@ -408,7 +422,9 @@ def test_service_date_after_receipt_is_refused(client, app, frozen_at):
     before = count_complaints(app)
     tomorrow = (frozen_at.astimezone(WIB).date() + timedelta(days=1)).isoformat()
     assert_problem(
-        client.post(URL, json=complaint_payload(service_date=tomorrow)), 422, field="service_date"
+        client.post(URL, json=ComplaintPayloadFactory(service_date=tomorrow)),
+        422,
+        field="service_date",
     )
     assert count_complaints(app) == before
 
@@ -418,7 +434,7 @@ def test_backdating_more_than_30_days_is_refused(client, app, headers_for, froze
     long_ago = (frozen_at - timedelta(days=31)).isoformat()
     response = client.post(
         URL,
-        json=complaint_payload(channel="letter", received_at=long_ago),
+        json=ComplaintPayloadFactory(channel="letter", received_at=long_ago),
         headers=headers_for("verifier"),
     )
     assert_problem(response, 422, field="received_at")

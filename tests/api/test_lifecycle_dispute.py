@@ -13,7 +13,7 @@ from backend.complaints.models import Complaint
 from backend.extensions import db
 from backend.sla.calendars import compute_deadline
 from tests.api.test_lifecycle import act, events, get, ok, problem
-from tests.factories import file_complaint
+from tests.factories import TrackRequestFactory, file_complaint
 
 # deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
 pytestmark = pytest.mark.sla_dates
@@ -69,7 +69,7 @@ def test_staff_close_once_the_window_has_passed(app, client, headers_for):
     _backdate_delivery(app, cid, 30)
     officer = headers_for("officer")
     assert "close" in get(client, officer, cid).get_json()["allowed_actions"]
-    auth = {"code": receipt["tracking_code"], "pin": receipt["pin"]}
+    auth = TrackRequestFactory.of(receipt)
     tracked = client.post(TRACK, json=auth).get_json()
     assert tracked["allowed_actions"] == ["close"]  # too late to dispute, still free to accept
     late = client.post(f"{TRACK}/actions", json={**auth, "action": "reopen", "reason": "Keberatan"})
@@ -81,7 +81,7 @@ def test_staff_close_once_the_window_has_passed(app, client, headers_for):
 def test_a_dispute_within_the_window_reopens(app, client, headers_for):
     receipt = _delivered(client, headers_for)
     _backdate_delivery(app, receipt["id"], 5)
-    auth = {"code": receipt["tracking_code"], "pin": receipt["pin"]}
+    auth = TrackRequestFactory.of(receipt)
     assert set(client.post(TRACK, json=auth).get_json()["allowed_actions"]) == {"close", "reopen"}
     response = client.post(
         f"{TRACK}/actions", json={**auth, "action": "reopen", "reason": "Nama salah cetak"}

@@ -15,7 +15,7 @@ from backend.scheduler import sweep_once
 from backend.sla.calendars import get_calendar
 from backend.sla.models import SlaEscalation
 from tests.api.test_lifecycle import act, clock, events, get, ok, problem
-from tests.factories import file_complaint
+from tests.factories import TrackRequestFactory, file_complaint
 from tests.sla_helpers import clocks_of, file_backdated, now
 
 # deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
@@ -228,7 +228,7 @@ def test_a_postponed_complaint_is_neither_overdue_nor_swept(app, client, headers
 def test_the_tracker_is_offered_neither_postpone_nor_resume(client, headers_for):
     receipt = file_complaint(client)
     ok(act(client, headers_for("verifier"), receipt["id"], action="postpone", reason="Menunggu"))
-    tracked = client.post(TRACK, json={"code": receipt["tracking_code"], "pin": receipt["pin"]})
+    tracked = client.post(TRACK, json=TrackRequestFactory.of(receipt))
     assert tracked.status_code == 200
     assert not {"postpone", "resume"} & set(tracked.get_json()["allowed_actions"])
     timeline = tracked.get_json()["timeline"]

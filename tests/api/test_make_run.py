@@ -11,7 +11,7 @@ import urllib.request
 from pathlib import Path
 
 from tests.conftest import free_port
-from tests.factories import complaint_payload
+from tests.factories import ComplaintPayloadFactory, TrackRequestFactory
 
 ROOT = Path(__file__).resolve().parents[2]
 
@@ -79,16 +79,14 @@ def test_make_run_serves_the_demo_city_and_keeps_data_on_restart(tmp_path: Path)
             "KEC-TGH",
             "KEC-SLT",
         } <= codes
-        receipt = _request(f"{base}/api/v1/complaints", complaint_payload())
+        receipt = _request(f"{base}/api/v1/complaints", ComplaintPayloadFactory())
     finally:
         _stop(process)
 
     process, banner = _start(tmp_path, port)
     try:
         assert "data lama dipertahankan" in banner
-        tracked = _request(
-            f"{base}/api/v1/track", {"code": receipt["tracking_code"], "pin": receipt["pin"]}
-        )
+        tracked = _request(f"{base}/api/v1/track", TrackRequestFactory.of(receipt))
         assert tracked["status"] == "submitted"
     finally:
         _stop(process)

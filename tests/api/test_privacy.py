@@ -19,7 +19,7 @@ from backend.complaints.models import ComplainantIdentity
 from backend.db import Base
 from backend.extensions import db
 from tests.api.test_access_matrix import etag_of, headers_of, make_user, png_bytes, verify
-from tests.factories import file_complaint
+from tests.factories import TrackRequestFactory, file_complaint
 
 SECRET = {
     "name": "Zulkarnaen Rahasiaputra",
@@ -246,7 +246,7 @@ def test_confidential_identity_never_reaches_officer_or_agency_head(app, client)
         headers=owner,
     )
     verify(client, cid)
-    tracking = {"code": receipt["tracking_code"], "pin": receipt["pin"]}
+    tracking = TrackRequestFactory.of(receipt)
 
     walked = []
     for role in ("agency_head", "officer"):

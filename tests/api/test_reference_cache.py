@@ -20,7 +20,7 @@ from backend.db import reference
 from backend.extensions import db
 from backend.sla.models import SlaClock
 from backend.sla.policies import create_policy_version
-from tests.factories import complaint_payload, file_complaint
+from tests.factories import ComplaintPayloadFactory, file_complaint
 
 
 @contextmanager
@@ -68,7 +68,7 @@ def test_a_category_closed_or_opened_elsewhere_is_seen_at_once(app, client):
     with other_worker(app) as session:
         session.scalar(select(Category).where(Category.code == "ADMINDUK")).is_active = False
         session.commit()
-    response = client.post("/api/v1/complaints", json=complaint_payload(category="ADMINDUK"))
+    response = client.post("/api/v1/complaints", json=ComplaintPayloadFactory(category="ADMINDUK"))
     assert response.status_code == 422
     assert "category" in response.get_json()["errors"]
     with other_worker(app) as session:
@@ -79,7 +79,7 @@ def test_a_category_closed_or_opened_elsewhere_is_seen_at_once(app, client):
 
 def test_a_new_kelurahan_is_accepted_as_soon_as_it_is_committed(app, client):
     file_complaint(client, kecamatan="CMH-TGH", kelurahan="Baros")
-    payload = complaint_payload(kecamatan="CMH-TGH", kelurahan="Kelurahan Baru")
+    payload = ComplaintPayloadFactory(kecamatan="CMH-TGH", kelurahan="Kelurahan Baru")
     assert client.post("/api/v1/complaints", json=payload).status_code == 422
     with other_worker(app) as session:
         session.add(Kelurahan(kecamatan_code="CMH-TGH", name="Kelurahan Baru"))

@@ -11,7 +11,7 @@ import time_machine
 
 from backend import scheduler
 from tests.conftest import ROLE_EMAILS
-from tests.factories import complaint_payload
+from tests.factories import ComplaintPayloadFactory
 from tests.sla_helpers import act, file_backdated, now
 
 URL = "/api/v1"
@@ -39,10 +39,12 @@ def world(app, client, headers_for) -> dict[str, Any]:
     act(client, verifier, screened["id"], action="verify")
     elsewhere = file_backdated(client, verifier, days_ago=20, category="JALAN-DRAINASE")
     act(client, verifier, elsewhere["id"], action="verify")
-    public = client.post(f"{URL}/complaints", json=complaint_payload(privacy="public")).get_json()
+    public = client.post(
+        f"{URL}/complaints", json=ComplaintPayloadFactory(privacy="public")
+    ).get_json()
     act(client, verifier, public["id"], action="verify")
     own = client.post(
-        f"{URL}/complaints", json=complaint_payload(), headers=headers_for("citizen")
+        f"{URL}/complaints", json=ComplaintPayloadFactory(), headers=headers_for("citizen")
     ).get_json()
     with app.app_context(), time_machine.travel(now(), tick=True):
         scheduler.sweep_once()

@@ -14,7 +14,7 @@ from backend.sla.calendars import get_calendar
 from backend.sla.ladder import step_time
 from backend.sla.models import SlaEscalation
 from backend.sla.policies import rule_of
-from tests.factories import file_complaint
+from tests.factories import OverlayEntryPayloadFactory, PolicyPayloadFactory, file_complaint
 from tests.sla_helpers import act, clocks_of, file_backdated, now
 
 # deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
@@ -91,7 +91,7 @@ def test_admin_edits_the_overlay_and_the_version_rises(client, headers_for):
     _problem(
         client.post(
             OVERLAY,
-            json={"day": "2026-06-02", "kind": "closure", "name": "x"},
+            json=OverlayEntryPayloadFactory(kind="closure", name="x"),
             headers=headers_for("verifier"),
         ),
         403,
@@ -99,7 +99,7 @@ def test_admin_edits_the_overlay_and_the_version_rises(client, headers_for):
     )
     added = client.post(
         OVERLAY,
-        json={"day": "2026-06-02", "kind": "regional_holiday", "name": "Hari Jadi Kota Cimahi"},
+        json=OverlayEntryPayloadFactory(),
         headers=admin,
     )
     assert added.status_code == 201, added.get_json()
@@ -114,7 +114,7 @@ def test_admin_edits_the_overlay_and_the_version_rises(client, headers_for):
     } in body["skipped"]
     _problem(
         client.post(
-            OVERLAY, json={"day": "2026-06-02", "kind": "closure", "name": "x"}, headers=admin
+            OVERLAY, json=OverlayEntryPayloadFactory(kind="closure", name="x"), headers=admin
         ),
         409,
         "conflict",
@@ -123,7 +123,9 @@ def test_admin_edits_the_overlay_and_the_version_rises(client, headers_for):
     # a cuti bersama the government moved: 24 Dec 2026 becomes a working day
     moved = client.post(
         OVERLAY,
-        json={"day": "2026-12-24", "kind": "working_day", "name": "Cuti bersama dibatalkan"},
+        json=OverlayEntryPayloadFactory(
+            day="2026-12-24", kind="working_day", name="Cuti bersama dibatalkan"
+        ),
         headers=admin,
     )
     assert moved.status_code == 201
@@ -146,23 +148,14 @@ def test_policy_versions_and_the_recalculation_action(client, headers_for):
     created = client.post(
         "/api/v1/sla/policies",
         headers=admin,
-        json={
-            "code": "adminduk",
-            "name": "Adminduk: hari kerja",
-            "category": "ADMINDUK",
-            "rules": {"response": {"days": 10, "unit": "working_day"}},
-        },
+        json=PolicyPayloadFactory(name="Adminduk: hari kerja", days=10),
     )
     assert created.status_code == 201, created.get_json()
     assert created.get_json()["version"] == 1
     bad = client.post(
         "/api/v1/sla/policies",
         headers=admin,
-        json={
-            "code": "adminduk",
-            "name": "x",
-            "rules": {"response": {"days": 0, "unit": "jam"}},
-        },
+        json=PolicyPayloadFactory(name="x", days=0, unit="jam"),
     )
     _problem(bad, 422, "validation_failed")
     # 20 working days never end on the 14th calendar day (7 did, from 24 Dec 2026): the
@@ -170,12 +163,7 @@ def test_policy_versions_and_the_recalculation_action(client, headers_for):
     second = client.post(
         "/api/v1/sla/policies",
         headers=admin,
-        json={
-            "code": "adminduk",
-            "name": "Adminduk v2",
-            "category": "ADMINDUK",
-            "rules": {"response": {"days": 20, "unit": "working_day"}},
-        },
+        json=PolicyPayloadFactory(name="Adminduk v2", days=20),
     ).get_json()
     assert second["version"] == 2
     listed = client.get("/api/v1/sla/policies", headers=headers_for("supervisor")).get_json()
@@ -337,7 +325,7 @@ def test_a_recalculation_runs_in_batches_and_goes_on_after_a_stop(client, header
     client.post(
         "/api/v1/sla/policies",
         headers=admin,
-        json={"code": "default", "name": "Hari kerja", "rules": {"response": {"days": 20}}},
+        json=PolicyPayloadFactory(code="default", name="Hari kerja", category=None, days=20),
     )
     monkeypatch.setattr(recalculations, "BATCH", 2)
     job = client.post("/api/v1/sla/recalculations", json={}, headers=admin).get_json()

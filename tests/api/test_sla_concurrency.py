@@ -18,8 +18,8 @@ from backend.extensions import db
 from backend.notifications.models import OutboxMessage
 from backend.sla import jobs
 from backend.sla.calendars import get_calendar
-from backend.sla.models import ClockState, SlaClock, SlaEscalation
-from tests.factories import file_complaint
+from backend.sla.models import SlaClock, SlaEscalation
+from tests.factories import SlaClockRowFactory, SlaEscalationFactory, file_complaint
 from tests.sla_helpers import clocks_of, file_backdated, now
 
 # deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
@@ -34,33 +34,10 @@ def _due_backlog(app, client, count: int) -> None:
     with app.app_context():
         calendar = get_calendar(session=db.session)
         due_date = calendar.local_date(now()) - timedelta(days=1)
-        due = calendar.end_of_day(due_date)
-        db.session.execute(
-            insert(SlaClock),
-            [
-                {
-                    "complaint_id": base.complaint_id,
-                    "agency_id": base.agency_id,
-                    "kind": "decision",
-                    "cycle": cycle,
-                    "unit": "calendar_day",
-                    "days": 60,
-                    "calendar_code": "ID-JB",
-                    "time_zone": "Asia/Jakarta",
-                    "calendar_version": 1,
-                    "state": ClockState.RUNNING,
-                    "started_at": due - timedelta(days=60),
-                    "due_at": due,
-                    "due_date": due_date,
-                    "deadline_version": 1,
-                    "escalation_level": 0,
-                    "next_action_at": due + timedelta(seconds=1),
-                    "steps_done": 1,
-                    "explanation": {},
-                }
-                for cycle in range(1, count + 1)
-            ],
+        rows = SlaClockRowFactory.backlog(
+            count, base=base, calendar=calendar, due_date=due_date, days=60
         )
+        db.session.execute(insert(SlaClock), rows)
         db.session.commit()
 
 
@@ -111,18 +88,7 @@ def test_a_step_another_sweep_fired_is_not_fired_again(app, client, headers_for)
     clock = clocks_of(app, receipt["id"])["response"]
     with app.app_context():
         # another sweep got there first and committed the step
-        db.session.add(
-            SlaEscalation(
-                clock_id=clock.id,
-                step="agency_head",
-                level=1,
-                deadline_version=1,
-                due_at=clock.due_at,
-                fired_at=clock.due_at,
-                target_role="agency_head",
-            )
-        )
-        db.session.commit()
+        SlaEscalationFactory(clock=clock)
         report = jobs.run_sweep(session=db.session, now=now())
         steps = db.session.scalars(
             select(SlaEscalation.step).where(SlaEscalation.clock_id == clock.id)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.factories import file_complaint
+from tests.factories import TrackRequestFactory, file_complaint
 
 
 def test_probes_answer(client):
@@ -15,9 +15,7 @@ def test_anonymous_filing_is_tracked_by_code_and_pin(client):
     assert receipt["tracking_code"].startswith("ADU-")
     assert len(receipt["pin"]) == 6
     assert receipt["received_at"].endswith("+07:00")
-    tracked = client.post(
-        "/api/v1/track", json={"code": receipt["tracking_code"], "pin": receipt["pin"]}
-    )
+    tracked = client.post("/api/v1/track", json=TrackRequestFactory.of(receipt))
     assert tracked.status_code == 200
     body = tracked.get_json()
     assert body["status"] == "submitted"

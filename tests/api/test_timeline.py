@@ -6,7 +6,7 @@ from sqlalchemy import func, select, update
 
 from backend.complaints.models import ComplaintEvent
 from backend.extensions import db
-from tests.factories import file_complaint
+from tests.factories import TrackRequestFactory, file_complaint
 
 URL = "/api/v1/complaints"
 TRACK = "/api/v1/track"
@@ -176,7 +176,7 @@ def test_internal_notes_are_hidden_from_the_citizen_and_the_tracker(client, head
     assert "Pelapor sering komplain" not in response.get_data(as_text=True)
     assert "Kami sedang memeriksa" in [e["body"] for e in response.get_json()]
 
-    tracked = client.post(TRACK, json={"code": receipt["tracking_code"], "pin": receipt["pin"]})
+    tracked = client.post(TRACK, json=TrackRequestFactory.of(receipt))
     assert "Pelapor sering komplain" not in tracked.get_data(as_text=True)
     assert "Kami sedang memeriksa" in [e["body"] for e in tracked.get_json()["timeline"]]
 

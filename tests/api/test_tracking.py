@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 import time_machine
 from PIL import Image
 
-from tests.factories import file_complaint
+from tests.factories import TrackRequestFactory, file_complaint
 
 TRACK = "/api/v1/track"
 URL = "/api/v1/complaints"
@@ -55,7 +55,7 @@ def test_tracking_shows_status_public_timeline_and_agency_without_identity(clien
     )
     assert reply.status_code == 201
 
-    response = client.post(TRACK, json={"code": receipt["tracking_code"], "pin": receipt["pin"]})
+    response = client.post(TRACK, json=TrackRequestFactory.of(receipt))
     assert response.status_code == 200
     raw = response.get_data(as_text=True)
     body = response.get_json()
@@ -74,18 +74,19 @@ def test_tracking_shows_status_public_timeline_and_agency_without_identity(clien
 def test_code_is_forgiving_about_case_and_spaces(client):
     receipt = file_complaint(client)
     code = " " + receipt["tracking_code"].lower() + " "
-    assert client.post(TRACK, json={"code": code, "pin": receipt["pin"]}).status_code == 200
+    assert (
+        client.post(TRACK, json=TrackRequestFactory(code=code, pin=receipt["pin"])).status_code
+        == 200
+    )
 
 
 def test_wrong_pin_and_unknown_code_look_the_same(client):
     receipt = file_complaint(client)
-    wrong = client.post(
-        TRACK, json={"code": receipt["tracking_code"], "pin": wrong_pin(receipt["pin"])}
-    )
+    wrong = client.post(TRACK, json=TrackRequestFactory.of(receipt, pin=wrong_pin(receipt["pin"])))
     assert wrong.status_code == 404
     assert wrong.content_type.startswith("application/problem+json")
     assert wrong.get_json()["code"] == "tracking_failed"
-    unknown = client.post(TRACK, json={"code": "ADU-0000-0000", "pin": receipt["pin"]})
+    unknown = client.post(TRACK, json=TrackRequestFactory(code="ADU-0000-0000", pin=receipt["pin"]))
     assert unknown.status_code == 404
     assert unknown.get_json()["code"] == "tracking_failed"
 
@@ -96,10 +97,15 @@ def test_five_wrong_pins_lock_the_code_then_it_unlocks(client, frozen_at):
     # stopped a minute after the complaint was filed, so the lockout's minutes are exact
     with time_machine.travel(frozen_at + timedelta(minutes=1), tick=False) as traveller:
         for _ in range(4):
-            assert client.post(TRACK, json={"code": code, "pin": wrong_pin(pin)}).status_code == 404
-        fifth = client.post(TRACK, json={"code": code, "pin": wrong_pin(pin)})
+            assert (
+                client.post(
+                    TRACK, json=TrackRequestFactory(code=code, pin=wrong_pin(pin))
+                ).status_code
+                == 404
+            )
+        fifth = client.post(TRACK, json=TrackRequestFactory(code=code, pin=wrong_pin(pin)))
         assert fifth.status_code == 404
-        locked = client.post(TRACK, json={"code": code, "pin": pin})
+        locked = client.post(TRACK, json=TrackRequestFactory(code=code, pin=pin))
         assert locked.status_code == 429
         assert locked.content_type.startswith("application/problem+json")
         assert locked.get_json()["code"] == "tracking_locked"
@@ -107,21 +113,21 @@ def test_five_wrong_pins_lock_the_code_then_it_unlocks(client, frozen_at):
         assert 0 < retry_after <= 15 * 60 + 1
 
         traveller.shift(timedelta(minutes=14))
-        assert client.post(TRACK, json={"code": code, "pin": pin}).status_code == 429
+        assert client.post(TRACK, json=TrackRequestFactory(code=code, pin=pin)).status_code == 429
 
         traveller.shift(timedelta(minutes=2))
-        assert client.post(TRACK, json={"code": code, "pin": pin}).status_code == 200
+        assert client.post(TRACK, json=TrackRequestFactory(code=code, pin=pin)).status_code == 200
 
 
 def test_a_right_pin_resets_the_failure_count(client):
     receipt = file_complaint(client)
     code, pin = receipt["tracking_code"], receipt["pin"]
     for _ in range(4):
-        client.post(TRACK, json={"code": code, "pin": wrong_pin(pin)})
-    assert client.post(TRACK, json={"code": code, "pin": pin}).status_code == 200
+        client.post(TRACK, json=TrackRequestFactory(code=code, pin=wrong_pin(pin)))
+    assert client.post(TRACK, json=TrackRequestFactory(code=code, pin=pin)).status_code == 200
     for _ in range(4):
-        client.post(TRACK, json={"code": code, "pin": wrong_pin(pin)})
-    assert client.post(TRACK, json={"code": code, "pin": pin}).status_code == 200
+        client.post(TRACK, json=TrackRequestFactory(code=code, pin=wrong_pin(pin)))
+    assert client.post(TRACK, json=TrackRequestFactory(code=code, pin=pin)).status_code == 200
 
 
 def test_reply_adds_a_public_reply(client, headers_for):
@@ -217,7 +223,7 @@ def test_tracked_upload_adds_evidence(client, headers_for):
     )
     assert response.status_code == 201, response.get_json()
     assert response.get_json()["content_type"] == "image/jpeg"
-    tracked = client.post(TRACK, json={"code": receipt["tracking_code"], "pin": receipt["pin"]})
+    tracked = client.post(TRACK, json=TrackRequestFactory.of(receipt))
     body = tracked.get_json()
     assert [a["filename"] for a in body["attachments"]] == ["bukti.jpg"]
     assert body["timeline"][-1]["kind"] == "attachment"
@@ -246,7 +252,7 @@ def test_code_read_out_over_the_phone_is_found(client):
     code = receipt["tracking_code"]
     spoken = code.removeprefix("ADU-").replace("-", " ").lower()
     for typed in (spoken, code.replace("-", ""), code.replace("0", "o").replace("1", "l")):
-        response = client.post(TRACK, json={"code": typed, "pin": receipt["pin"]})
+        response = client.post(TRACK, json=TrackRequestFactory(code=typed, pin=receipt["pin"]))
         assert response.status_code == 200, typed
 
 
@@ -260,7 +266,7 @@ def test_the_tracker_disputes_a_delivered_decision(client, headers_for):
         (officer, {"action": "deliver"}),
     ]:
         transition(client, headers, receipt["id"], **body)
-    auth = {"code": receipt["tracking_code"], "pin": receipt["pin"]}
+    auth = TrackRequestFactory.of(receipt)
     tracked = client.post(TRACK, json=auth).get_json()
     assert tracked["decision"] == "Berkas ditolak"
     assert set(tracked["allowed_actions"]) == {"close", "reopen"}
@@ -275,7 +281,7 @@ def test_the_tracker_disputes_a_delivered_decision(client, headers_for):
 
 def test_the_tracker_withdraws(client):
     receipt = file_complaint(client)
-    auth = {"code": receipt["tracking_code"], "pin": receipt["pin"]}
+    auth = TrackRequestFactory.of(receipt)
     response = client.post(
         f"{TRACK}/actions", json={**auth, "action": "withdraw", "reason": "Sudah beres"}
     )
@@ -292,9 +298,7 @@ def test_wrong_pins_do_not_change_the_complaints_version(client, headers_for):
     receipt = file_complaint(client)
     etag = client.get(f"{URL}/{receipt['id']}", headers=verifier).headers["ETag"]
     for _ in range(5):
-        client.post(
-            TRACK, json={"code": receipt["tracking_code"], "pin": wrong_pin(receipt["pin"])}
-        )
+        client.post(TRACK, json=TrackRequestFactory.of(receipt, pin=wrong_pin(receipt["pin"])))
     assert client.get(f"{URL}/{receipt['id']}", headers=verifier).headers["ETag"] == etag
     response = client.post(
         f"{URL}/{receipt['id']}/transitions",
@@ -317,8 +321,10 @@ def test_an_unknown_code_locks_like_a_real_one(client):
     real_code, unknown_code = receipt["tracking_code"], _unknown(receipt["tracking_code"])
     with time_machine.travel(datetime(2026, 3, 4, 3, 0, tzinfo=UTC), tick=False):
         for attempt in range(7):
-            real = client.post("/api/v1/track", json={"code": real_code, "pin": wrong})
-            unknown = client.post("/api/v1/track", json={"code": unknown_code, "pin": wrong})
+            real = client.post("/api/v1/track", json=TrackRequestFactory(code=real_code, pin=wrong))
+            unknown = client.post(
+                "/api/v1/track", json=TrackRequestFactory(code=unknown_code, pin=wrong)
+            )
             assert (real.status_code, real.get_json()) == (
                 unknown.status_code,
                 unknown.get_json(),
@@ -337,8 +343,8 @@ def test_an_unknown_code_takes_as_long_as_a_wrong_pin(app, client):
     receipt = file_complaint(client)
     wrong = "000000" if receipt["pin"] != "000000" else "111111"
     bodies = {
-        "real": {"code": receipt["tracking_code"], "pin": wrong},
-        "unknown": {"code": _unknown(receipt["tracking_code"]), "pin": wrong},
+        "real": TrackRequestFactory.of(receipt, pin=wrong),
+        "unknown": TrackRequestFactory(code=_unknown(receipt["tracking_code"]), pin=wrong),
     }
     took: dict[str, list[float]] = {"real": [], "unknown": []}
     for attempt in range(220):

@@ -11,7 +11,7 @@ from sqlalchemy import event, func, select
 
 from backend.complaints.models import Complaint
 from backend.extensions import db
-from tests.factories import complaint_payload, file_complaint
+from tests.factories import ComplaintPayloadFactory, file_complaint
 from tests.sla_helpers import act
 
 WRITE = re.compile(r"\b(INSERT|UPDATE|DELETE)\b", re.IGNORECASE)
@@ -74,7 +74,7 @@ def test_intake_is_one_transaction(app, client):
 def test_intake_with_an_idempotency_key_is_one_transaction(app, client):
     with transcript(app) as seen:
         response = client.post(
-            "/api/v1/complaints", json=complaint_payload(), headers={"Idempotency-Key": "k-1"}
+            "/api/v1/complaints", json=ComplaintPayloadFactory(), headers={"Idempotency-Key": "k-1"}
         )
     assert response.status_code == 201
     _one_transaction(seen)
@@ -110,7 +110,7 @@ def test_a_request_that_fails_after_writing_leaves_nothing(app, client, headers_
     event.listen(engine, "after_cursor_execute", fail_after_the_write)
     app.config["PROPAGATE_EXCEPTIONS"] = False
     try:
-        response = client.post("/api/v1/complaints", json=complaint_payload())
+        response = client.post("/api/v1/complaints", json=ComplaintPayloadFactory())
     finally:
         event.remove(engine, "after_cursor_execute", fail_after_the_write)
     assert response.status_code == 500

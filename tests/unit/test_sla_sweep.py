@@ -17,7 +17,7 @@ from backend.sla.calendars import get_calendar, next_office_time
 from backend.sla.ladder import step_time
 from backend.sla.models import ClockState, SlaClock, SlaEscalation
 from backend.sla.policies import rule_of
-from tests.factories import file_complaint
+from tests.factories import SlaClockRowFactory, file_complaint
 from tests.sla_helpers import act, clocks_of, file_backdated, now
 
 # deadlines, ages and windows are computed from now: run at each instant of SLA_DATES
@@ -84,31 +84,9 @@ def test_a_backlog_of_10000_due_clocks_is_drained_in_one_run(app, client):
         base = db.session.get(SlaClock, clocks_of(app, receipt["id"])["response"].id)
         calendar = get_calendar(session=db.session)
         due_date = calendar.local_date(now()) - timedelta(days=1)
-        due = calendar.end_of_day(due_date)
-        rows = [
-            {
-                "complaint_id": base.complaint_id,
-                "agency_id": base.agency_id,
-                "kind": "delivery",
-                "cycle": cycle,
-                "unit": "calendar_day",
-                "days": 14,
-                "policy_id": None,
-                "calendar_code": "ID-JB",
-                "time_zone": "Asia/Jakarta",
-                "calendar_version": 1,
-                "state": ClockState.RUNNING,
-                "started_at": due - timedelta(days=14),
-                "due_at": due,
-                "due_date": due_date,
-                "deadline_version": 1,
-                "escalation_level": 0,
-                "next_action_at": due + timedelta(seconds=1),
-                "steps_done": 1,
-                "explanation": {},
-            }
-            for cycle in range(1, 10_001)
-        ]
+        rows = SlaClockRowFactory.backlog(
+            10_000, base=base, calendar=calendar, due_date=due_date, kind="delivery"
+        )
         db.session.execute(insert(SlaClock), rows)
         db.session.commit()
         report = jobs.run_sweep(session=db.session, now=now(), batch_size=1000)
