@@ -12,9 +12,10 @@ write exactly the same rows; SQLAlchemy runs the statements, so its events see t
 from __future__ import annotations
 
 from collections.abc import Sequence
+from functools import lru_cache
 from typing import Any, NamedTuple
 
-from sqlalchemy import Table, func, insert, select
+from sqlalchemy import Select, Table, bindparam, func, insert, select
 from sqlalchemy.engine import Connection
 from sqlalchemy.orm import Session
 
@@ -53,19 +54,39 @@ def insert_together(session: Session, groups: Sequence[Rows]) -> None:
         for group in groups:
             connection.execute(insert(group.table), group.rows)
         return
+    rows = [(group.table, row) for group in groups for row in group.rows]
+    statement = _together(tuple((table, tuple(row)) for table, row in rows))
+    values = {
+        _name(index, key): value
+        for index, (_, row) in enumerate(rows)
+        for key, value in row.items()
+    }
+    counts = connection.execute(statement, values).one()
+    if set(counts) != {1}:
+        raise RuntimeError(f"insert_together wrote {sum(counts)} rows, not {len(rows)}")
+
+
+def _name(index: int, key: str) -> str:
+    """The bound parameter of column `key` of the `index`-th row."""
+    return f"r{index}_{key}"
+
+
+@lru_cache(maxsize=64)
+def _together(shape: tuple[tuple[Table, tuple[str, ...]], ...]) -> Select[Any]:
+    """The one statement that inserts rows of this shape (each row's table and columns): one
+    data-modifying CTE a row, its values bound parameters, and a count of each.
+
+    Built once a shape and reused, so SQLAlchemy compiles it once: a multi-row VALUES has no
+    cache key, and a statement built anew each time is hashed anew (8 of intake's 17 ms).
+    """
     written = [
-        insert(group.table)
-        .values(group.rows)
-        .returning(*group.table.primary_key.columns)
+        insert(table)
+        .values({key: bindparam(_name(index, key), type_=table.c[key].type) for key in keys})
+        .returning(*table.primary_key.columns)
         .cte(f"new_{index}")
-        for index, group in enumerate(groups)
+        for index, (table, keys) in enumerate(shape)
     ]
-    counts = connection.execute(
-        select(*(select(func.count()).select_from(cte).scalar_subquery() for cte in written))
-    ).one()
-    expected = tuple(len(group.rows) for group in groups)
-    if tuple(counts) != expected:
-        raise RuntimeError(f"insert_together wrote {tuple(counts)} rows, not {expected}")
+    return select(*(select(func.count()).select_from(cte).scalar_subquery() for cte in written))
 
 
 def insert_rows(
