@@ -55,7 +55,7 @@ def main() -> int:
     from backend.sla.calendars import get_calendar
     from backend.sla.models import ClockState, JobStatus, SlaClock
     from backend.sla.policies import create_policy_version
-    from tests.factories import complaint_payload
+    from tests.factories import ComplaintPayloadFactory
 
     url = args.database_url.replace("postgresql://", "postgresql+psycopg://", 1)
     app = create_app({"DATABASE_URL": url, "MASTER_SECRET": "bench-recalculation-0123456789abcdef"})
@@ -66,7 +66,7 @@ def main() -> int:
         load_demo(db.session)
         db.session.commit()
     client = app.test_client()
-    receipt = client.post("/api/v1/complaints", json=complaint_payload()).get_json()
+    receipt = client.post("/api/v1/complaints", json=ComplaintPayloadFactory()).get_json()
     now = datetime.now(UTC)
     started = time.perf_counter()
     with app.app_context():

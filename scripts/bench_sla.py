@@ -73,12 +73,12 @@ def _fill(app, open_clocks: int) -> int:
     """One complaint and `open_clocks` running clocks, none due; returns the complaint's id."""
     from backend.demo import load_demo
     from backend.extensions import db
-    from tests.factories import complaint_payload
+    from tests.factories import ComplaintPayloadFactory
 
     with app.app_context():
         load_demo(db.session, password_hash="x")
         db.session.commit()
-    response = app.test_client().post("/api/v1/complaints", json=complaint_payload())
+    response = app.test_client().post("/api/v1/complaints", json=ComplaintPayloadFactory())
     assert response.status_code == 201, response.get_json()
     complaint_id = response.get_json()["id"]
     with app.app_context():

@@ -75,7 +75,7 @@ def main() -> int:
     from backend.demo import load_demo
     from backend.extensions import alembic, db
     from tests.conftest import free_port
-    from tests.factories import complaint_payload
+    from tests.factories import ComplaintPayloadFactory
 
     var = Path(tempfile.mkdtemp(prefix="aduan-uploads-"))
     database = f"sqlite:///{var / 'aduan.db'}"
@@ -114,7 +114,7 @@ def main() -> int:
         with urllib.request.urlopen(
             urllib.request.Request(
                 f"{base}/api/v1/complaints",
-                data=json.dumps(complaint_payload()).encode(),
+                data=json.dumps(ComplaintPayloadFactory()).encode(),
                 headers={"Content-Type": "application/json"},
             )
         ) as response:
