@@ -12,7 +12,7 @@ import os
 import secrets
 from datetime import timedelta
 from pathlib import Path
-from typing import Any
+from typing import Any, overload
 
 from limits import parse_many
 
@@ -22,6 +22,10 @@ ROOT = Path(__file__).resolve().parent.parent
 VAR = Path(os.environ.get("ADUAN_VAR_DIR", ROOT / "var"))
 
 
+@overload
+def _env(name: str) -> str | None: ...
+@overload
+def _env(name: str, default: str) -> str: ...
 def _env(name: str, default: str | None = None) -> str | None:
     return os.environ.get(f"ADUAN_{name}", default)
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from enum import Enum
+
 import marshmallow as ma
 from marshmallow import fields, validate
 
@@ -22,7 +24,7 @@ Text = validate.Length(max=10_000)
 Short = validate.Length(max=300)
 
 
-def _choices(enum: type) -> validate.OneOf:
+def _choices(enum: type[Enum]) -> validate.OneOf:
     return validate.OneOf([e.value for e in enum])
 
 

@@ -32,7 +32,7 @@ def zone_of(obj: Any) -> ZoneInfo:
     if name:
         return localtime.zone(name)
     if has_app_context() and hasattr(g, _RESPONSE_ZONE):
-        return getattr(g, _RESPONSE_ZONE)  # type: ignore[no-any-return]
+        return getattr(g, _RESPONSE_ZONE)
     return localtime.zone(localtime.DEFAULT_ZONE)
 
 

@@ -62,7 +62,7 @@ class Api(flask_smorest.Api):
         prepare_response(response, self.spec, PROBLEM_MIMETYPE)
         self.spec.components.response(self.DEFAULT_ERROR_RESPONSE_NAME, response, lazy=True)
 
-    def handle_http_exception(self, error: HTTPException) -> Response:  # type: ignore[override]
+    def handle_http_exception(self, error: HTTPException) -> Response:
         """Render werkzeug and webargs errors as problems (Allow on 405 survives)."""
         status = error.code or 500
         code = HTTP_CODES.get(status, "bad_request")
