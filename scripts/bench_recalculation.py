@@ -96,7 +96,6 @@ def main() -> int:
                         "next_action_at": None,
                         "steps_done": 0,
                         "explanation": {"category_id": base.category_id},
-                        "version": 1,
                     }
                     for cycle in range(first, min(first + CHUNK, args.clocks))
                 ],

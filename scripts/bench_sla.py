@@ -88,12 +88,12 @@ def _fill(app, open_clocks: int) -> int:
                 INSERT INTO sla_clocks (complaint_id, agency_id, kind, cycle, unit, days,
                     calendar_code, calendar_version, time_zone, state, started_at, due_at,
                     due_date, deadline_version, escalation_level, next_action_at, steps_done,
-                    explanation, version)
+                    explanation)
                 SELECT c.complaint_id, c.agency_id, 'decision', g, 'calendar_day', 60,
                     c.calendar_code, c.calendar_version, c.time_zone,
                     'running', now() - interval '1 day', now() + interval '59 days',
                     (now() + interval '59 days')::date, 1, 0, now() + interval '50 days', 1,
-                    '{}'::jsonb, 1
+                    '{}'::jsonb
                 FROM generate_series(2, :n + 1) AS g,
                     -- on the calendar and in the zone of the complaint's own response clock
                     (SELECT * FROM sla_clocks WHERE complaint_id = :complaint AND cycle = 1) c

@@ -221,7 +221,6 @@ CLOCK_COLUMNS = [
     "steps_done",
     "explanation",
     "late_seconds",
-    "version",
 ]
 ESCALATION_COLUMNS = [
     "clock_id",
@@ -602,7 +601,6 @@ class Generator:
                     done,
                     json.dumps(explanation),
                     late,
-                    1,
                 )
             )
 

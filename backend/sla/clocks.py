@@ -102,7 +102,6 @@ def new_clock(
         stopped_at=None,
         breached_at=None,
         remaining_days=None,
-        version=1,
         explanation={
             "policy": f"{policy.code} v{policy.version}" if policy else "default",
             "category_id": category_id,

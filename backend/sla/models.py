@@ -184,11 +184,6 @@ class SlaClock(Base):
     # fixed once it stops, so listBreaches can read finished breaches off an index (issue 5);
     # kept by `backend.sla.hooks` on every insert and update, wherever the clock stops
     late_seconds: Mapped[float | None] = mapped_column(Float)
-    # the row's version: two writers of one clock (the sweep marking a breach, a transition
-    # stopping it) cannot both write from what they read; the later one fails (409) instead
-    version: Mapped[int] = mapped_column(Integer, default=1, server_default=text("1"))
-
-    __mapper_args__ = {"version_id_col": version}
 
     def finished_late_seconds(self) -> float | None:
         """`late_seconds` as the clock's columns say it should be (None: not a finished breach)."""
