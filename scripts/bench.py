@@ -650,13 +650,12 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
             """
             INSERT INTO sla_clocks (complaint_id, agency_id, kind, cycle, unit, days,
                 calendar_code, calendar_version, time_zone, state, started_at, due_at, due_date,
-                deadline_version, escalation_level, next_action_at, steps_done, explanation,
-                version)
+                deadline_version, escalation_level, next_action_at, steps_done, explanation)
             SELECT c.id, c.agency_id, 'decision', %(base)s + g, 'calendar_day', 60,
                 %(calendar)s, %(calendar_version)s, %(zone)s,
                 'running', now() - interval '1 day', now() + interval '59 days',
                 (now() + interval '59 days')::date, 1, 0, now() + interval '50 days', 0,
-                '{"policy": "default", "days": 60, "unit": "calendar_day"}'::jsonb, 1
+                '{"policy": "default", "days": 60, "unit": "calendar_day"}'::jsonb
             FROM generate_series(1, %(n)s) AS g
             JOIN (SELECT id, agency_id, row_number() OVER (ORDER BY id) AS rn FROM complaints) c
               ON c.rn = 1 + (g - 1) %% %(complaints)s
