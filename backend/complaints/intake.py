@@ -130,7 +130,13 @@ def file_complaint(
         if kept is not None:
             return Filed(Receipt.from_record(kept), replayed=True)
     channel, received_at = _check_intake(principal, data, now)
-    complaint_id = reference.reserve_id(session, Complaint)
+    # the tracking code is drawn first, so the reservation checks it in the same round trip
+    code = new_tracking_code()
+    complaint_id, taken = reference.reserve_id(
+        session, Complaint, unique=(Complaint.tracking_code, code)
+    )
+    if taken:
+        code = _unused_tracking_code(session)
     category = category_by_code(session=session, code=data["category"])
     check_area(
         session=session, kecamatan_code=data.get("kecamatan"), kelurahan=data.get("kelurahan")
@@ -145,7 +151,6 @@ def file_complaint(
     late = data.get("service_date") is not None and _filed_late(
         calendar, data["service_date"], received_day, late_filing_days
     )
-    code = _unused_tracking_code(session)
     pin = new_pin()
     clock = new_clock(
         session=session,
@@ -320,7 +325,8 @@ def _event_data(
 
 
 def _unused_tracking_code(session: Session) -> str:
-    """A tracking code no complaint has (40 random bits: a second draw is rare)."""
+    """A tracking code no complaint has (40 random bits: a second draw is rare, and only
+    needed when the first, checked with the id's reservation, was taken)."""
     while True:
         code = new_tracking_code()
         if not session.scalar(select(exists().where(Complaint.tracking_code == code))):

@@ -23,8 +23,19 @@ from datetime import datetime
 from itertools import chain
 from typing import Any, TypeVar
 
-from sqlalchemy import ColumnElement, Integer, String, event, func, literal, select
-from sqlalchemy.orm import Mapped, Session, mapped_column
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    String,
+    bindparam,
+    event,
+    exists,
+    false,
+    func,
+    literal,
+    select,
+)
+from sqlalchemy.orm import Mapped, QueryableAttribute, Session, mapped_column
 
 from backend.db.base import Base, dialect_insert, now_utc
 
@@ -95,31 +106,41 @@ def current_token(session: Session) -> str | None:
 _RESERVE: dict[Any, Any] = {}
 
 
-def reserve_id(session: Session, model: Any) -> int:
-    """The id the next row of `model`'s table will have, known before its INSERT.
+def reserve_id(
+    session: Session, model: Any, *, unique: tuple[QueryableAttribute[Any], Any] | None = None
+) -> tuple[int, bool]:
+    """The id the next row of `model`'s table will have, known before its INSERT, and whether
+    `unique`'s value (a column and the value the new row will have in it) is taken already.
 
     So that the rows pointing at a new row (and hashes over its id) are written with it; the
-    transaction's reference stamp comes in the same round trip. PostgreSQL: the next value of
-    the table's sequence. SQLite, which has no sequences: one more than the largest id, which
-    only this transaction can take, as it holds the write lock (`engine.begin_write`).
+    transaction's reference stamp and the check of the unique value come in the same round
+    trip. PostgreSQL: the next value of the table's sequence. SQLite, which has no sequences:
+    one more than the largest id, which only this transaction can take, as it holds the write
+    lock (`engine.begin_write`).
     """
-    statement = _RESERVE.get((model, session.get_bind().dialect.name))
+    dialect = session.get_bind().dialect.name
+    column = unique[0] if unique is not None else None
+    statement = _RESERVE.get((model, dialect, column))
     if statement is None:  # built once: intake runs it for every complaint
         table = model.__table__
         key = table.primary_key.columns.values()[0]
         next_id: ColumnElement[Any]
-        if session.get_bind().dialect.name == "postgresql":
+        if dialect == "postgresql":
             next_id = func.nextval(
                 func.pg_get_serial_sequence(literal(table.name, String), literal(key.name, String))
             )
         else:
             next_id = select(func.coalesce(func.max(key), 0) + 1).scalar_subquery()
-        statement = _RESERVE[(model, session.get_bind().dialect.name)] = select(
-            next_id, _TOKEN.scalar_subquery()
+        taken: ColumnElement[Any] = (
+            exists().where(column == bindparam("unique_value")) if column is not None else false()
         )
-    new_id, token = session.execute(statement).one()
+        statement = _RESERVE[(model, dialect, column)] = select(
+            next_id, _TOKEN.scalar_subquery(), taken
+        )
+    parameters = {"unique_value": unique[1]} if unique is not None else {}
+    new_id, token, is_taken = session.execute(statement, parameters).one()
     _remember(session, token)
-    return int(new_id)
+    return int(new_id), bool(is_taken)
 
 
 def _pending(session: Session) -> bool:
