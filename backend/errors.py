@@ -94,6 +94,18 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Ukuran permintaan melebihi batas {limit} bita.",
         "The request is larger than the {limit}-byte limit.",
     ),
+    "json_too_deep": (
+        "JSON terlalu dalam bersarang",
+        "JSON nested too deeply",
+        "Badan permintaan bersarang lebih dari {limit} tingkat.",
+        "The request body is nested more than {limit} levels deep.",
+    ),
+    "json_number_too_long": (
+        "Angka terlalu panjang",
+        "Number too long",
+        "Badan permintaan memuat angka lebih dari {limit} digit.",
+        "The request body holds a number of more than {limit} digits.",
+    ),
     "image_too_large": (
         "Gambar terlalu besar",
         "Image too large",

@@ -7,6 +7,7 @@ from marshmallow import fields, validate
 
 from backend.auth.models import Scope
 from backend.auth.roles import Role
+from backend.web.fields import AwareDateTime
 
 ROLES = [r.value for r in Role]
 SCOPES = [s.value for s in Scope]
@@ -41,8 +42,8 @@ class UserSchema(ma.Schema):
     role = fields.String(validate=validate.OneOf(ROLES))
     agency_id = fields.Integer(allow_none=True)
     is_active = fields.Boolean()
-    created_at = fields.AwareDateTime(dump_only=True)
-    last_login_at = fields.AwareDateTime(dump_only=True, allow_none=True)
+    created_at = AwareDateTime(dump_only=True)
+    last_login_at = AwareDateTime(dump_only=True, allow_none=True)
 
 
 class CurrentUserSchema(UserSchema):
@@ -115,4 +116,4 @@ class ApiClientSchema(ma.Schema):
     name = fields.String()
     scopes = fields.List(fields.String(), attribute="scope_list")
     is_active = fields.Boolean()
-    created_at = fields.AwareDateTime()
+    created_at = AwareDateTime()

@@ -18,7 +18,7 @@ from backend.complaints.models import (
     Visibility,
 )
 from backend.sla.schemas import ClockBaseSchema
-from backend.web.fields import LocalDateTime, TimeZoneName
+from backend.web.fields import AwareDateTime, Date, LocalDateTime, TimeZoneName
 
 Text = validate.Length(max=10_000)
 Short = validate.Length(max=300)
@@ -67,8 +67,8 @@ class ComplaintCreateSchema(ma.Schema):
     )
     remedy_requested = fields.String(allow_none=True, validate=Text)
     incident_place = fields.String(allow_none=True, validate=Short)
-    incident_at = fields.AwareDateTime(allow_none=True)
-    service_date = fields.Date(
+    incident_at = AwareDateTime(allow_none=True)
+    service_date = Date(
         allow_none=True, metadata={"description": "When the service was received (42(2))"}
     )
     privacy = fields.String(load_default=Privacy.PRIVATE.value, validate=_choices(Privacy))
@@ -92,7 +92,7 @@ class ComplaintCreateSchema(ma.Schema):
     compensation_description = fields.String(allow_none=True, validate=Text)
     channel = fields.String(allow_none=True, validate=_choices(Channel))
     source = fields.String(load_default=Source.SERVICE_RECIPIENT.value, validate=_choices(Source))
-    received_at = fields.AwareDateTime(
+    received_at = AwareDateTime(
         allow_none=True,
         metadata={"description": "Staff-assisted intake: when it was really received"},
     )
@@ -154,7 +154,7 @@ class ComplaintSchema(ma.Schema):
     incident_place = fields.String(allow_none=True)
     time_zone = TimeZoneName()
     incident_at = LocalDateTime(allow_none=True)
-    service_date = fields.Date(allow_none=True)
+    service_date = Date(allow_none=True)
     late_filing = fields.Boolean()
     address = fields.String(allow_none=True)
     kecamatan = fields.String(allow_none=True, attribute="kecamatan_code")
@@ -175,7 +175,7 @@ class ComplaintSchema(ma.Schema):
     closed_at = LocalDateTime(allow_none=True)
     decision = fields.String(allow_none=True)
     compensation_awarded = fields.Decimal(allow_none=True, as_string=True)
-    compensation_due_date = fields.Date(allow_none=True)
+    compensation_due_date = Date(allow_none=True)
     resolution_code = fields.String(allow_none=True)
     identity_hidden = fields.Boolean(
         metadata={"description": "True when an identity exists that this caller may not see"}
@@ -214,8 +214,8 @@ class ComplaintQuerySchema(ma.Schema):
     channel = fields.String(validate=_choices(Channel))
     report_type = fields.String(validate=_choices(ReportType))
     kecamatan = fields.String(validate=validate.Length(max=20))
-    received_from = fields.AwareDateTime()
-    received_to = fields.AwareDateTime()
+    received_from = AwareDateTime()
+    received_to = AwareDateTime()
     q = fields.String(validate=validate.Length(min=1, max=100))
     overdue = fields.Boolean()
     assigned_to_me = fields.Boolean()
@@ -263,7 +263,7 @@ class TransitionSchema(ma.Schema):
     compensation_awarded = fields.Decimal(
         allow_none=True, places=2, as_string=True, validate=validate.Range(0, 10**12)
     )
-    compensation_due_date = fields.Date(allow_none=True)
+    compensation_due_date = Date(allow_none=True)
     resolution_code = fields.String(allow_none=True, validate=validate.OneOf(RESOLUTION_CODES))
     delivery_channel = fields.String(allow_none=True, validate=validate.Length(max=40))
 

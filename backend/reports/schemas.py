@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.web.fields import LocalDateTime, TimeZoneName
+from backend.web.fields import AwareDateTime, LocalDateTime, TimeZoneName
 
 STAFF_CLOCKS = ["response", "decision", "delivery"]
 # how near the histogram's quantiles are (backend.sla.tallies.quantile)
@@ -27,8 +27,8 @@ class BreachQuerySchema(ma.Schema):
             "description": "at least this escalation level (1 agency head ... 3 inspectorate)"
         },
     )
-    breached_from = fields.AwareDateTime()
-    breached_to = fields.AwareDateTime()
+    breached_from = AwareDateTime()
+    breached_to = AwareDateTime()
     open = fields.Boolean(metadata={"description": "only clocks still running past their deadline"})
     ombudsman = fields.Boolean(metadata={"description": "only breaches marked for the Ombudsman"})
 
@@ -55,8 +55,8 @@ class SummaryQuerySchema(ma.Schema):
     """The period and agency of getBreachSummary."""
 
     agency = fields.String(validate=validate.Length(max=40))
-    period_from = fields.AwareDateTime(metadata={"description": "clocks started from"})
-    period_to = fields.AwareDateTime(metadata={"description": "clocks started before"})
+    period_from = AwareDateTime(metadata={"description": "clocks started from"})
+    period_to = AwareDateTime(metadata={"description": "clocks started before"})
 
 
 class SummaryRowSchema(ma.Schema):
@@ -91,6 +91,6 @@ class SummaryRowSchema(ma.Schema):
 class SummarySchema(ma.Schema):
     """Compliance per agency and clock over a period."""
 
-    period_from = fields.AwareDateTime(allow_none=True)
-    period_to = fields.AwareDateTime(allow_none=True)
+    period_from = AwareDateTime(allow_none=True)
+    period_to = AwareDateTime(allow_none=True)
     rows = fields.List(fields.Nested(SummaryRowSchema), required=True)

@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from backend.agencies.models import DEFAULT_CALENDAR_CODE
 from backend.sla.models import JobStatus, Unit
-from backend.web.fields import LocalDateTime, TimeZoneName
+from backend.web.fields import AwareDateTime, Date, LocalDateTime, TimeZoneName
 
 UNITS = [unit.value for unit in Unit]
 OVERLAY_KINDS = ["closure", "regional_holiday", "working_day"]
@@ -16,7 +16,7 @@ OVERLAY_KINDS = ["closure", "regional_holiday", "working_day"]
 class DeadlineQuerySchema(ma.Schema):
     """The question of computeDeadline."""
 
-    start = fields.AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
+    start = AwareDateTime(required=True, metadata={"description": "ISO 8601 with offset"})
     days = fields.Integer(required=True, validate=validate.Range(min=0, max=3650))
     unit = fields.String(required=True, validate=validate.OneOf(UNITS))
     calendar = fields.String(
@@ -27,7 +27,7 @@ class DeadlineQuerySchema(ma.Schema):
 class SkippedDaySchema(ma.Schema):
     """A non-working day a deadline stepped over, and why."""
 
-    date = fields.Date(required=True)
+    date = Date(required=True)
     reason = fields.String(required=True)
     kind = fields.String(required=True)
     estimated = fields.Boolean(required=True)
@@ -36,16 +36,16 @@ class SkippedDaySchema(ma.Schema):
 class DeadlineSchema(ma.Schema):
     """A computed deadline: the end of the local due day, and the days it skipped."""
 
-    start = fields.AwareDateTime(required=True)
-    day_zero = fields.Date(required=True)
+    start = AwareDateTime(required=True)
+    day_zero = Date(required=True)
     days = fields.Integer(required=True)
     unit = fields.String(required=True)
     calendar = fields.String(required=True)
     calendar_version = fields.Integer(required=True)
     timezone = fields.String(required=True, metadata={"description": "IANA name of the zone"})
     time_zone = TimeZoneName()
-    due_date = fields.Date(required=True)
-    due_at = fields.AwareDateTime(required=True, metadata={"description": "UTC"})
+    due_date = Date(required=True)
+    due_at = AwareDateTime(required=True, metadata={"description": "UTC"})
     due_at_local = LocalDateTime(
         required=True,
         metadata={"description": "The same instant in the calendar's zone (23:59:59 local)"},
@@ -84,7 +84,7 @@ class OverlaySchema(ma.Schema):
     """An admin's change to the national calendar on one date."""
 
     id = fields.Integer(dump_only=True)
-    day = fields.Date(required=True)
+    day = Date(required=True)
     kind = fields.String(
         required=True,
         validate=validate.OneOf(OVERLAY_KINDS),
@@ -168,7 +168,7 @@ class ClockBaseSchema(ma.Schema):
     started_at = LocalDateTime(required=True)
     # a postponed (paused) clock has no deadline: `due_at` is the one it had before the pause
     due_at = LocalDateTime(required=True, metadata={"description": "in the clock's zone"})
-    due_date = fields.Date(required=True)
+    due_date = Date(required=True)
     stopped_at = LocalDateTime(allow_none=True)
     paused_at = LocalDateTime(allow_none=True)
     breached_at = LocalDateTime(allow_none=True)

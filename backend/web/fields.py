@@ -9,7 +9,7 @@ the zone's name (WIB, WITA, WIT), from the same rule.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
@@ -36,7 +36,40 @@ def zone_of(obj: Any) -> ZoneInfo:
     return localtime.zone(localtime.DEFAULT_ZONE)
 
 
-class LocalDateTime(fields.AwareDateTime):
+# the years a date or time given to the API may fall in: wider than any complaint or report asks,
+# and far enough from Python's limits that no conversion between zones can leave them
+EARLIEST_YEAR, LATEST_YEAR = 1900, 2100
+_YEARS = f"{EARLIEST_YEAR}-{LATEST_YEAR}"
+OUT_OF_RANGE = f"Di luar tahun {_YEARS}. / Outside the years {_YEARS}."
+
+
+class AwareDateTime(fields.AwareDateTime):
+    """An aware datetime (ISO 8601 with its offset) of the years 1900-2100 (422 on the field
+    otherwise), checked before anything converts it: `9999-12-31T23:59:59-12:00` is later than
+    the last time Python can hold in UTC."""
+
+    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> datetime:
+        result: datetime = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_YEAR <= result.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return result
+
+
+class Date(fields.Date):
+    """A date (ISO 8601) of the years 1900-2100, as `AwareDateTime`."""
+
+    default_error_messages = {"out_of_range": OUT_OF_RANGE}
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> date:
+        result: date = super()._deserialize(value, attr, data, **kwargs)
+        if not EARLIEST_YEAR <= result.year <= LATEST_YEAR:
+            raise self.make_error("out_of_range")
+        return result
+
+
+class LocalDateTime(AwareDateTime):
     """An aware datetime, shown with the offset of its agency's zone (WIB for Cimahi)."""
 
     def _serialize(self, value: datetime | None, attr: str | None, obj: Any, **kwargs: Any) -> Any:

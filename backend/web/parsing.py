@@ -1,14 +1,49 @@
-"""webargs' parser, refusing NUL characters anywhere in the input."""
+"""webargs' parser: JSON bodies measured before they are parsed, NUL characters refused."""
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping
 from typing import Any
 
 import marshmallow as ma
-from webargs.flaskparser import FlaskParser
+from webargs import core
+from webargs.flaskparser import FlaskParser, is_json_request
+
+from backend.errors import DomainError
 
 NUL_MESSAGE = "NUL characters are not allowed."
+
+# far above any body of the contract (a complaint nests three levels), far below Python's
+# recursion limit, which `json.loads` reaches at about 1,000 levels with a RecursionError
+MAX_JSON_DEPTH = 32
+# an integer of more digits than this is no quantity of the contract; Python refuses to read one
+# of over 4,300 digits (ValueError), and a long one costs quadratic time to convert
+MAX_JSON_DIGITS = 100
+
+# a JSON string (the unrolled form of "(?:[^"\\]|\\.)*", linear in its length)
+_STRING = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"')
+_NOT_BRACKETS = re.compile(r"[^\[\]{}]+")
+_LONG_NUMBER = re.compile(rf"[0-9]{{{MAX_JSON_DIGITS + 1}}}")
+
+
+def check_json_limits(raw: bytes) -> None:
+    """Refuse a JSON text nested deeper than MAX_JSON_DEPTH or holding a number longer than
+    MAX_JSON_DIGITS (400), before any parser reads it. Strings are skipped: their text may hold
+    brackets and digits freely. A body that is not text is left to the parser to refuse."""
+    try:
+        text = raw.decode(json.detect_encoding(raw))
+    except UnicodeDecodeError:
+        return
+    structure = _STRING.sub('""', text)
+    if _LONG_NUMBER.search(structure):
+        raise DomainError("json_number_too_long", limit=MAX_JSON_DIGITS)
+    depth = 0
+    for bracket in _NOT_BRACKETS.sub("", structure):
+        depth += 1 if bracket in "[{" else -1
+        if depth > MAX_JSON_DEPTH:
+            raise DomainError("json_too_deep", limit=MAX_JSON_DEPTH)
 
 
 def nul_fields(data: Any, path: str = "") -> list[str]:
@@ -27,10 +62,18 @@ def nul_fields(data: Any, path: str = "") -> list[str]:
 
 
 class Parser(FlaskParser):
-    """webargs' parser, refusing NUL characters anywhere in the input (422).
+    """webargs' parser: a JSON body is measured before it is parsed (`check_json_limits`), and
+    NUL characters anywhere in the input are refused (422).
 
-    PostgreSQL cannot store them in text and raises on a query that merely compares with one.
+    PostgreSQL cannot store NULs in text and raises on a query that merely compares with one.
     """
+
+    def _raw_load_json(self, req: Any) -> Any:
+        if not is_json_request(req):
+            return core.missing
+        raw = req.get_data(cache=True)
+        check_json_limits(raw)
+        return core.parse_json(raw)
 
     def _load_location_data(self, *, schema: ma.Schema, req: Any, location: str) -> Any:
         data = super()._load_location_data(schema=schema, req=req, location=location)
