@@ -14,12 +14,14 @@ from backend.config import load_config
 from backend.db.engine import begin_write, configure_engine
 from backend.extensions import alembic, api, db, jwt, limiter
 from backend.web.problems import register_error_handlers
+from backend.web.request import Request
 from backend.web.serialization import JSONProvider, NoSessionInterface
 
 
 def create_app(config: dict[str, Any] | None = None) -> Flask:
     """Build the app. Nothing periodic starts here: the scheduler is its own process."""
     app = Flask(__name__, static_folder=None)
+    app.request_class = Request
     app.config.update(load_config(config))
     if app.config["TRUSTED_PROXIES"]:
         hops = app.config["TRUSTED_PROXIES"]

@@ -94,6 +94,30 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Ukuran permintaan melebihi batas {limit} bita.",
         "The request is larger than the {limit}-byte limit.",
     ),
+    "uri_too_long": (
+        "Alamat terlalu panjang",
+        "URI too long",
+        "Baris permintaan (metode dan alamat) melebihi 4.094 bita.",
+        "The request line (method and address) is longer than 4,094 bytes.",
+    ),
+    "headers_too_large": (
+        "Header terlalu besar",
+        "Request header fields too large",
+        "Permintaan memuat lebih dari 100 header atau header lebih dari 8.190 bita.",
+        "The request has more than 100 header fields or one longer than 8,190 bytes.",
+    ),
+    "not_implemented": (
+        "Tidak didukung",
+        "Not implemented",
+        "Server tidak mendukung pengodean transfer permintaan ini.",
+        "The server does not support this request's transfer coding.",
+    ),
+    "expectation_failed": (
+        "Harapan tidak dapat dipenuhi",
+        "Expectation failed",
+        "Nilai header Expect tidak didukung.",
+        "The Expect header's value is not supported.",
+    ),
     "json_too_deep": (
         "JSON terlalu dalam bersarang",
         "JSON nested too deeply",
@@ -268,11 +292,15 @@ HTTP_CODES = {
     409: "conflict",
     412: "stale_etag",
     413: "payload_too_large",
+    414: "uri_too_long",
     415: "unsupported_media_type",
+    417: "expectation_failed",
     422: "validation_failed",
     428: "if_match_required",
     429: "too_many_requests",
+    431: "headers_too_large",
     500: "internal_error",
+    501: "not_implemented",
     503: "service_unavailable",
 }
 

@@ -129,8 +129,8 @@ def gunicorn(app: str, url: str, workers: int, threads: int) -> Iterator[tuple[s
     process = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            "--config", str(ROOT / "gunicorn.conf.py"),  # the deployed worker: gthread's
             "--workers", str(workers),
-            "--worker-class", "gthread",
             "--threads", str(threads),
             "--bind", f"127.0.0.1:{port}",
             "--log-level", "warning",

@@ -49,6 +49,8 @@ def main() -> int:
     web = subprocess.Popen(
         [
             str(BIN / "gunicorn"),
+            "--config",  # Aduan's worker: its own errors as problem+json
+            str(ROOT / "gunicorn.conf.py"),
             "--bind",
             f"{HOST}:{PORT}",
             # one worker process with threads: the in-memory rate-limit counts (memory://)

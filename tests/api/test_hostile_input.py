@@ -11,14 +11,28 @@ changes nothing.
 
 from __future__ import annotations
 
+import http.client
 import json
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
 
 import pytest
 from sqlalchemy import func, select
 
+from backend.app import create_app
 from backend.complaints.models import Complaint
+from backend.demo import load_demo
 from backend.extensions import db
+from tests.api.test_rate_limits import _wait
+from tests.conftest import DEMO_HASH, free_port, reset_schema
+from tests.conftest import test_config as app_config
 from tests.factories import ComplaintPayloadFactory
+
+ROOT = Path(__file__).resolve().parents[2]
+BIN = Path(sys.executable).parent
 
 URL = "/api/v1/complaints"
 PROBLEM = "application/problem+json"
@@ -122,3 +136,136 @@ def test_the_edges_of_the_range_are_accepted(client, headers_for, value):
         URL, query_string={"received_from": value}, headers=headers_for("verifier")
     )
     assert response.status_code == 200, response.get_json()
+
+
+# --- before the app: what gunicorn reads (issue 13, item 8) ------------------------------------
+# A real gunicorn with the repository's gunicorn.conf.py serves the app on SQLite; the requests
+# are raw bytes on a socket, since an HTTP client refuses to send most of them.
+
+
+@pytest.fixture(scope="module")
+def served(tmp_path_factory):
+    """The address of a gunicorn serving the app with the demo data as deployed
+    (gunicorn.conf.py)."""
+    directory = tmp_path_factory.mktemp("served")
+    app = create_app(app_config("sqlite", directory))
+    reset_schema(app)
+    with app.app_context():
+        load_demo(db.session, password_hash=DEMO_HASH)
+        db.session.commit()
+    port = free_port()
+    env = {
+        **os.environ,
+        "ADUAN_DATABASE_URL": f"sqlite:///{directory / 'test.db'}",
+        "ADUAN_VAR_DIR": str(directory),
+        "ADUAN_RATELIMIT_ENABLED": "false",
+    }
+    process = subprocess.Popen(
+        [str(BIN / "gunicorn"), "--workers", "1", "--bind", f"127.0.0.1:{port}"]
+        + ["backend.app:create_app()"],
+        cwd=ROOT,  # gunicorn reads gunicorn.conf.py from here, as in production
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    try:
+        _wait(f"http://127.0.0.1:{port}", process)
+        yield ("127.0.0.1", port)
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+def _exchange(address, *parts: bytes) -> tuple[int, dict[str, str], bytes]:
+    """Send `parts` on a new connection; the response's status, headers and body."""
+    with socket.create_connection(address, timeout=30) as sock:
+        try:
+            for part in parts:
+                sock.sendall(part)
+        except (BrokenPipeError, ConnectionResetError):
+            pass  # the server answered and closed before reading it all
+        response = http.client.HTTPResponse(sock)
+        response.begin()
+        return response.status, dict(response.getheaders()), response.read()
+
+
+def _assert_problem_bytes(answer, status: int, code: str) -> None:
+    got, headers, body = answer
+    assert got == status, (got, body[:300])
+    assert headers["Content-Type"].startswith(PROBLEM), headers
+    document = json.loads(body)
+    assert document["status"] == status
+    assert document["code"] == code
+    assert document["title"]
+
+
+def _request(head: str, body: bytes = b"") -> bytes:
+    return head.replace("\n", "\r\n").encode("latin-1") + b"\r\n" + body
+
+
+def test_a_request_line_over_4_kb_is_a_414_problem(served):
+    path = "/api/v1/complaints?q=" + "a" * 5000
+    answer = _exchange(served, _request(f"GET {path} HTTP/1.1\nHost: x\n"))
+    _assert_problem_bytes(answer, 414, "uri_too_long")
+
+
+def test_a_header_over_8_kb_is_a_431_problem(served):
+    answer = _exchange(
+        served, _request("GET /healthz HTTP/1.1\nHost: x\nX-Big: " + "b" * 9000 + "\n")
+    )
+    _assert_problem_bytes(answer, 431, "headers_too_large")
+
+
+def test_more_than_100_headers_are_a_431_problem(served):
+    many = "".join(f"X-H{i}: {i}\n" for i in range(150))
+    answer = _exchange(served, _request("GET /healthz HTTP/1.1\nHost: x\n" + many))
+    _assert_problem_bytes(answer, 431, "headers_too_large")
+
+
+def test_a_nul_in_a_header_is_a_400_problem(served):
+    answer = _exchange(served, _request("GET /healthz HTTP/1.1\nHost: x\nX-Nul: a\0b\n"))
+    _assert_problem_bytes(answer, 400, "bad_request")
+
+
+def test_bad_chunking_is_a_400_problem(served):
+    head = "POST /api/v1/complaints HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+    answer = _exchange(
+        served, _request(head + "Transfer-Encoding: chunked\n", b"zz\r\n{}\r\n0\r\n\r\n")
+    )
+    _assert_problem_bytes(answer, 400, "bad_request")
+
+
+def _chunked(total: int, size: int = 1 << 20):
+    """A JSON body of `total` bytes, sent in chunks of `size`."""
+    body = b'{"description": "' + b"x" * (total - 19) + b'"}'
+    for start in range(0, len(body), size):
+        piece = body[start : start + size]
+        yield b"%x\r\n%s\r\n" % (len(piece), piece)
+    yield b"0\r\n\r\n"
+
+
+@pytest.mark.parametrize("chunked", [True, False], ids=["chunked", "content-length"])
+def test_a_body_over_the_limit_is_a_413_problem_chunked_or_not(served, chunked):
+    limit = 10 * 1024 * 1024
+    head = "POST /api/v1/complaints HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+    if chunked:
+        answer = _exchange(
+            served, _request(head + "Transfer-Encoding: chunked\n"), *_chunked(limit + 1)
+        )
+    else:
+        body = b'{"description": "' + b"x" * (limit - 18) + b'"}'
+        answer = _exchange(served, _request(head + f"Content-Length: {len(body)}\n", body))
+    _assert_problem_bytes(answer, 413, "payload_too_large")
+
+
+def test_a_chunked_body_under_the_limit_is_read(served):
+    """Chunking itself is fine: a complaint sent in chunks is filed."""
+    body = json.dumps(ComplaintPayloadFactory()).encode()
+    head = "POST /api/v1/complaints HTTP/1.1\nHost: x\nContent-Type: application/json\n"
+    chunks = [
+        b"%x\r\n%s\r\n" % (len(body[:50]), body[:50]),
+        b"%x\r\n%s\r\n" % (len(body[50:]), body[50:]),
+        b"0\r\n\r\n",
+    ]
+    status, _, answer = _exchange(served, _request(head + "Transfer-Encoding: chunked\n"), *chunks)
+    assert status == 201, answer[:300]
