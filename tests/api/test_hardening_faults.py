@@ -181,6 +181,7 @@ def test_a_password_reset_ends_the_old_refresh_token(app, client, headers_for):
     [
         pytest.param({"is_active": False}, {"is_active": True}, id="deactivated-reactivated"),
         pytest.param({"agency_code": "DPMPTSP"}, {"agency_code": "DISDUKCAPIL"}, id="moved-back"),
+        pytest.param({"role": "agency_head"}, {"role": "officer"}, id="role-changed-back"),
     ],
 )
 def test_tokens_do_not_come_back_to_life(app, client, headers_for, away, back):
