@@ -5,7 +5,8 @@ from __future__ import annotations
 from inspect import iscoroutinefunction
 from typing import Any
 
-from flask import Flask, request
+from flask import Flask, Response, request
+from werkzeug.exceptions import HTTPException
 from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import hooks
@@ -85,8 +86,15 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         api.register_blueprint(blueprint)
 
     from backend.frontend import blp as frontend_blp
+    from backend.frontend import not_found_page
 
     app.register_blueprint(frontend_blp)  # plain Flask: stays out of the API contract
+
+    @app.errorhandler(404)
+    def _not_found(error: HTTPException) -> Response:
+        """A browser gets the app's not-found page, an API client the problem document."""
+        return not_found_page() or api.handle_http_exception(error)
+
     _publish_permissions()
     register_error_handlers(app, rollback=lambda: db.session.rollback())
 

@@ -66,6 +66,22 @@ def asset(filename: str) -> Response:
     return response
 
 
+def not_found_page() -> Response | None:
+    """For a browser asking for a page that does not exist, the shell with status 404 (the
+    router shows its not-found view); None for anyone else: API paths, and callers that prefer
+    JSON (or accept anything), get the problem document."""
+    if request.path.startswith("/api/"):
+        return None
+    wanted = request.accept_mimetypes.best_match(
+        ["application/problem+json", "application/json", "text/html"]
+    )
+    if wanted != "text/html":
+        return None
+    response = index()
+    response.status_code = 404
+    return _harden(response)
+
+
 def index(**_kwargs: object) -> Response:
     """The shell page; the router renders the view named by the path."""
     response = send_from_directory(FRONTEND_DIR, "index.html", max_age=0)

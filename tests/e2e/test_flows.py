@@ -30,7 +30,8 @@ def axe_clean(web: Page, label: str) -> None:
     from axe_playwright_python.sync_playwright import Axe
 
     width = web.page.evaluate("document.documentElement.scrollWidth")
-    assert width <= 360, f"{label}: {width} px wide at a 360 px viewport"
+    viewport = web.page.viewport_size["width"]
+    assert width <= viewport, f"{label}: {width} px wide at a {viewport} px viewport"
     results = Axe().run(web.page)
     violations = results.response["violations"]
     assert violations == [], f"{label}: " + "; ".join(
@@ -451,3 +452,14 @@ def test_stale_version_is_not_overwritten(e2e_browser: Any, live_server: str) ->
     expect(second.get_by_test_id("status")).to_have_text("Terverifikasi")
     assert first.foreign == [] and first.console_errors == []
     first.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_mistyped_address_shows_the_not_found_page(web: Page, width: int) -> None:
+    """Issue 14, item 3: the app's own page, in Indonesian, with the way home; not raw JSON."""
+    web.page.set_viewport_size({"width": width, "height": 800})
+    page = web.goto("/lacakk")
+    expect(page.get_by_role("heading", level=1)).to_have_text("Halaman tidak ditemukan")
+    expect(page.locator("main a[href='/']")).to_be_visible()
+    assert "urn:aduan:problem" not in page.content()
+    axe_clean(web, f"not found at {width} px")

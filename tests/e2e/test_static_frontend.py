@@ -196,3 +196,33 @@ def test_the_front_end_decides_nothing_by_role() -> None:
         source = path.read_text(encoding="utf-8")
         assert roles.findall(source) == [], path.name
         assert set(CAPABILITY.findall(source)) <= declared, path.name
+
+
+# --- an unknown address (issue 14, item 3) ---------------------------------------------------
+
+BROWSER_ACCEPT = "text/html,application/xhtml+xml,application/xml;q=0.9,*/*;q=0.8"
+
+
+def test_a_browser_gets_the_apps_not_found_page(static_client: Any) -> None:
+    response = static_client.get("/lacakk", headers={"Accept": BROWSER_ACCEPT})
+    assert response.status_code == 404
+    assert response.mimetype == "text/html"
+    assert response.headers["Content-Security-Policy"] == CSP
+    assert '<script type="module" src="/assets/js/app.js"></script>' in response.get_data(
+        as_text=True
+    )
+
+
+@pytest.mark.parametrize(
+    ("path", "accept"),
+    [
+        ("/lacakk", "application/json"),
+        ("/lacakk", "*/*"),  # curl, scripts
+        ("/api/v1/tidak-ada", BROWSER_ACCEPT),  # under the API, always the problem
+    ],
+)
+def test_an_api_client_gets_the_problem(static_client: Any, path: str, accept: str) -> None:
+    response = static_client.get(path, headers={"Accept": accept})
+    assert response.status_code == 404
+    assert response.mimetype == "application/problem+json"
+    assert response.get_json()["code"] == "not_found"
