@@ -1,4 +1,5 @@
-"""webargs' parser: JSON bodies measured before they are parsed, NUL characters refused."""
+"""webargs' parser: JSON bodies measured before they are parsed, characters no database stores
+(NUL, half of a UTF-16 surrogate pair) refused."""
 
 from __future__ import annotations
 
@@ -13,7 +14,15 @@ from webargs.flaskparser import FlaskParser, is_json_request
 
 from backend.errors import DomainError
 
-NUL_MESSAGE = "NUL characters are not allowed."
+UNSTORABLE_MESSAGE = (
+    "Karakter NUL atau separuh pasangan surogat tidak diizinkan. / "
+    "NUL characters and lone surrogates are not allowed."
+)
+# NUL: PostgreSQL stores none in text and raises on a query that merely compares with one;
+# a lone surrogate (JSON may escape half a pair, "\ud800") cannot be written as UTF-8 at all
+_UNSTORABLE = re.compile("[\x00\ud800-\udfff]")
+# in JSON text they come only as escapes (or as NUL bytes, which UTF-16 and UTF-32 have)
+_UNSTORABLE_ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})|\x00")
 
 # far above any body of the contract (a complaint nests three levels), far below Python's
 # recursion limit, which `json.loads` reaches at about 1,000 levels with a RecursionError
@@ -46,27 +55,30 @@ def check_json_limits(raw: bytes) -> None:
             raise DomainError("json_too_deep", limit=MAX_JSON_DEPTH)
 
 
-def nul_fields(data: Any, path: str = "") -> list[str]:
-    """The dotted paths of the strings in `data` that hold a NUL character."""
+def unstorable_fields(data: Any, path: str = "") -> list[str]:
+    """The dotted paths of the strings in `data` (keys included) that hold a NUL character or a
+    lone surrogate."""
     if isinstance(data, str):
-        return [path or "_schema"] if "\x00" in data else []
+        return [path or "_schema"] if _UNSTORABLE.search(data) else []
     if isinstance(data, Mapping):
         found = []
         for key, value in data.items():
             name = f"{path}.{key}" if path else str(key)
-            found += [name] if "\x00" in str(key) else nul_fields(value, name)
+            bad_key = _UNSTORABLE.search(str(key))
+            found += [name.encode("utf-8", "replace").decode()] if bad_key else []
+            found += [] if bad_key else unstorable_fields(value, name)
         return found
     if isinstance(data, list | tuple):
-        return [name for i, value in enumerate(data) for name in nul_fields(value, f"{path}.{i}")]
+        return [
+            name for i, value in enumerate(data) for name in unstorable_fields(value, f"{path}.{i}")
+        ]
     return []
 
 
 class Parser(FlaskParser):
     """webargs' parser: a JSON body is measured before it is parsed (`check_json_limits`), and
-    NUL characters anywhere in the input are refused (422).
-
-    PostgreSQL cannot store NULs in text and raises on a query that merely compares with one.
-    """
+    characters no database stores (NUL, a lone surrogate) anywhere in the input are refused (422
+    on the field)."""
 
     def _raw_load_json(self, req: Any) -> Any:
         if not is_json_request(req):
@@ -79,11 +91,9 @@ class Parser(FlaskParser):
         data = super()._load_location_data(schema=schema, req=req, location=location)
         if location == "json":
             raw = req.get_data(cache=True)
-            # JSON text writes a NUL only as the escape \u0000; without it (and without NUL
-            # bytes, as UTF-16 and UTF-32 have) there is none to look for
-            if b"\\u0000" not in raw and b"\x00" not in raw:
-                return data
-        found = nul_fields(data)
+            if not _UNSTORABLE_ESCAPE.search(raw):
+                return data  # the common case: nothing to look for
+        found = unstorable_fields(data)
         if found:
-            raise ma.ValidationError({name: [NUL_MESSAGE] for name in found})
+            raise ma.ValidationError({name: [UNSTORABLE_MESSAGE] for name in found})
         return data

@@ -269,3 +269,13 @@ def test_a_chunked_body_under_the_limit_is_read(served):
     ]
     status, _, answer = _exchange(served, _request(head + "Transfer-Encoding: chunked\n"), *chunks)
     assert status == 201, answer[:300]
+
+
+def test_a_lone_surrogate_in_a_text_is_a_422_on_the_field(app, client):
+    """JSON may escape half of a UTF-16 pair (`\\ud800`); no database stores it as text."""
+    before = _complaints(app)
+    body = json.dumps(ComplaintPayloadFactory(description="Jalan rusak __S__ parah sekali."))
+    response = _post_raw(client, body.replace("__S__", "\\ud800"))
+    problem = _assert_problem(response, 422)
+    assert "description" in problem["errors"], problem
+    assert _complaints(app) == before
