@@ -156,6 +156,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "OPENAPI_VERSION": "3.0.3",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
+        # the API's documentation, served by the app: ReDoc, vendored (frontend/vendor/redoc),
+        # so that reading it makes no request outside the city's server
+        "OPENAPI_REDOC_PATH": "docs",
+        "OPENAPI_REDOC_URL": "/assets/vendor/redoc/redoc.standalone.js",
         # flask-limiter: memory in dev, Redis in production (ADUAN_RATELIMIT_STORAGE_URI)
         "RATELIMIT_STORAGE_URI": _env("RATELIMIT_STORAGE_URI", "memory://"),
         # what the counts are kept under in a shared store (several cities on one Redis)

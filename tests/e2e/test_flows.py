@@ -463,3 +463,17 @@ def test_a_mistyped_address_shows_the_not_found_page(web: Page, width: int) -> N
     expect(page.locator("main a[href='/']")).to_be_visible()
     assert "urn:aduan:problem" not in page.content()
     axe_clean(web, f"not found at {width} px")
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_api_documentation_reads_in_the_browser(web: Page, width: int) -> None:
+    """Issue 14, item 14: ReDoc renders the contract from the app alone (the `web` fixture fails
+    the test on any request that leaves the origin)."""
+    web.page.set_viewport_size({"width": width, "height": 800})
+    web.page.goto(web.base + "/api/v1/docs")
+    expect(web.page.locator("h1").first).to_contain_text("Aduan", timeout=30_000)
+    expect(web.page.get_by_text("Layanan pengaduan publik Kota Cimahi").first).to_be_visible()
+    # an operation of the contract, by its summary, in the side menu and in the body
+    expect(
+        web.page.get_by_text("File a complaint; the answer is the receipt").first
+    ).to_be_attached()
