@@ -13,7 +13,7 @@ from backend import hooks
 from backend.auth.access import init_jwt
 from backend.config import load_config
 from backend.db.engine import begin_write, configure_engine
-from backend.extensions import alembic, api, db, jwt, limiter
+from backend.extensions import alembic, api, compress, db, jwt, limiter
 from backend.web.problems import register_error_handlers
 from backend.web.request import Request
 from backend.web.serialization import JSONProvider, NoSessionInterface
@@ -46,6 +46,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     jwt.init_app(app)
     init_jwt(jwt)
     limiter.init_app(app)
+    compress.init_app(app)  # gzip or brotli for text: a phone on 1.6 Mbit/s waits for bytes
     api.init_app(
         app,
         spec_kwargs={

@@ -173,6 +173,18 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TRACKING_MAX_FAILURES": int(_env("TRACKING_MAX_FAILURES", "5")),
         "TRACKING_LOCKOUT_MINUTES": int(_env("TRACKING_LOCKOUT_MINUTES", "15")),
         "LATE_FILING_DAYS": 30,
+        # flask-compress: text answers (JSON, problems, pages, scripts, styles) compressed for
+        # whoever accepts it; evidence files (images, PDFs) are compressed already
+        "COMPRESS_MIMETYPES": [
+            "application/json",
+            "application/problem+json",
+            "text/html",
+            "text/css",
+            "text/javascript",
+            "application/javascript",
+        ],
+        "COMPRESS_ALGORITHM": ["br", "gzip", "deflate"],
+        "COMPRESS_ALGORITHM_STREAMING": ["br", "deflate"],
     }
     config.update(overrides)
     return config

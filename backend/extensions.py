@@ -7,6 +7,7 @@ from typing import Any
 
 from flask import current_app
 from flask_alembic import Alembic
+from flask_compress import Compress
 from flask_jwt_extended import JWTManager
 from flask_limiter import Limiter
 from flask_limiter.util import get_remote_address
@@ -20,6 +21,7 @@ alembic = Alembic(run_mkdir=False, metadatas=Base.metadata)
 api = Api()
 jwt = JWTManager()
 limiter = Limiter(get_remote_address)
+compress = Compress()
 
 
 def rate_limit(operation_id: str) -> Callable[[Callable[..., Any]], Callable[..., Any]]:

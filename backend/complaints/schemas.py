@@ -18,7 +18,7 @@ from backend.complaints.models import (
     Visibility,
 )
 from backend.sla.schemas import ClockBaseSchema
-from backend.web.fields import AwareDateTime, Date, LocalDateTime, TimeZoneName
+from backend.web.fields import AwareDateTime, Date, IfMatch, LocalDateTime, TimeZoneName
 
 Text = validate.Length(max=10_000)
 Short = validate.Length(max=300)
@@ -109,7 +109,7 @@ class IdempotencyHeaderSchema(ma.Schema):
 class IfMatchSchema(ma.Schema):
     """The ETag of the version the change is based on."""
 
-    if_match = fields.String(data_key="If-Match", validate=validate.Length(max=100))
+    if_match = IfMatch(data_key="If-Match", validate=validate.Length(max=100))
 
 
 class ReceiptSchema(ma.Schema):

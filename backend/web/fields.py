@@ -9,6 +9,7 @@ the zone's name (WIB, WITA, WIT), from the same rule.
 
 from __future__ import annotations
 
+import re
 from datetime import date, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
@@ -76,6 +77,24 @@ class LocalDateTime(AwareDateTime):
         if value is None:
             return None
         return super()._serialize(value.astimezone(zone_of(obj)), attr, obj, **kwargs)
+
+
+# the content codings flask-compress may add to a strong ETag ("ADU-7K3M-Q2WX.4:br")
+_CODED_TAG = re.compile(r'^"(?P<tag>[^"]*):(?:br|gzip|deflate|zstd)"$')
+
+
+class IfMatch(fields.String):
+    """An If-Match header: its entity tags, each with any content coding's suffix removed.
+
+    A compressed answer carries its ETag with the coding appended (strong validators differ by
+    representation, RFC 9110 8.8.3), and a client sends back what it got; the precondition is
+    about the resource's state, which is the same in every coding.
+    """
+
+    def _deserialize(self, value: Any, attr: str | None, data: Any, **kwargs: Any) -> str:
+        text: str = super()._deserialize(value, attr, data, **kwargs)
+        tags = (tag.strip() for tag in text.split(","))
+        return ", ".join(_CODED_TAG.sub(r'"\g<tag>"', tag) for tag in tags)
 
 
 class TimeZoneName(fields.String):

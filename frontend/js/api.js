@@ -2,7 +2,9 @@
 // No view writes a URL or an HTTP method of the API: they come from the contract.
 import { currentLang } from "./i18n.js";
 
-const CONTRACT_URL = "/api/v1/openapi.json"; // the one address known before the contract
+// the one address known before the contract: the index of its operations (path, method and
+// parameters by operationId), derived from /api/v1/openapi.json by the server, 6 KB of its 120
+const CONTRACT_URL = "/api/v1/operations.json";
 const STATE_CHANGING = new Set(["POST", "PUT", "PATCH", "DELETE"]);
 let operations = null;
 let loading = null;

@@ -477,3 +477,18 @@ def test_the_api_documentation_reads_in_the_browser(web: Page, width: int) -> No
     expect(
         web.page.get_by_text("File a complaint; the answer is the receipt").first
     ).to_be_attached()
+
+
+def test_the_first_view_needs_under_60_kb_over_the_wire(web: Page) -> None:
+    """Issue 14, item 11: compressed answers and the contract's operations index, not the whole
+    contract; the byte count is Chromium's own (compressed bodies and their headers)."""
+    finished: list[Any] = []
+    web.page.on("requestfinished", lambda request: finished.append(request))
+    web.goto("/")
+    web.page.wait_for_load_state("networkidle")
+    sizes = [r.sizes() for r in finished]
+    over_wire = sum(s["responseBodySize"] + s["responseHeadersSize"] for s in sizes)
+    urls = [r.url for r in finished]
+    assert not any(u.endswith("/api/v1/openapi.json") for u in urls), urls
+    assert any(u.endswith("/api/v1/operations.json") for u in urls), urls
+    assert over_wire < 60 * 1024, (over_wire, urls)
