@@ -15,6 +15,7 @@ from backend.agencies.service import codes_by_id
 from backend.auth.access import authorize, current_principal
 from backend.auth.principal import Principal
 from backend.complaints import attachments, intake, lifecycle, privacy, queries, timeline
+from backend.complaints.files import ALLOWED_TYPES
 from backend.complaints.idempotency import IdempotencyKey
 from backend.complaints.models import Complaint
 from backend.complaints.permissions import POLICY
@@ -308,9 +309,10 @@ class AttachmentContent(MethodView):
         operationId="downloadComplaintAttachment",
         responses={
             "200": {
-                "description": "The file",
+                "description": "The file, as stored (one of the types an upload may have)",
                 "content": {
-                    "application/octet-stream": {"schema": {"type": "string", "format": "binary"}}
+                    mimetype: {"schema": {"type": "string", "format": "binary"}}
+                    for mimetype in ALLOWED_TYPES
                 },
             }
         },

@@ -48,6 +48,14 @@ EXAMPLES = settings(
 )
 
 
+def caller(headers_for: Any, role: str) -> dict[str, str]:
+    """The headers of a request as `role`: a fresh token each time (a `logout` case revokes the
+    one it was sent with), and no compression, which the in-process WSGI client would hand to
+    schemathesis undecoded (an HTTP client decodes it; tests/api/test_compression.py checks it)."""
+    token = {} if role == "anonymous" else headers_for(role)
+    return {**token, "Accept-Encoding": "identity"}
+
+
 def cases(operation: Any, known_ids: dict[str, int]) -> st.SearchStrategy[Any]:
     """Valid and invalid cases of `operation`, half of them about objects that exist."""
     names = set(re.findall(r"{(\w+)}", operation.path))
@@ -115,12 +123,11 @@ def test_every_operation_conforms(
             @given(case=cases(operation, known_ids))
             def run(case: Any) -> None:
                 # a fresh token each time: a `logout` case revokes the one it was sent with
-                headers = {} if role == "anonymous" else headers_for(role)
-                case.call_and_validate(headers=headers, checks=CHECKS)
+                case.call_and_validate(headers=caller(headers_for, role), checks=CHECKS)
 
             run()
             for request in valid.get(operation.label, []):
-                headers = {} if role == "anonymous" else headers_for(role)
+                headers = caller(headers_for, role)
                 case = operation.Case(media_type="application/json", **request)
                 response = case.call_and_validate(headers=headers, checks=CHECKS)
                 assert response.status_code < 300, response.text
@@ -140,7 +147,7 @@ def test_chains_of_operations_conform(app: Flask, headers_for: Any, role: str) -
     class Workflow(schema.as_state_machine()):  # type: ignore[misc]
         def get_call_kwargs(self, case: Any) -> dict[str, Any]:
             # a fresh token each step: a `logout` step revokes the one it was sent with
-            return {"headers": {} if role == "anonymous" else headers_for(role)}
+            return {"headers": caller(headers_for, role)}
 
         def validate_response(self, response: Any, case: Any, **kwargs: Any) -> None:
             steps.append(response.status_code)
