@@ -348,6 +348,40 @@ def test_expired_access_token_is_refreshed(
     web.context.close()
 
 
+def _percent(share: float | None) -> str:
+    """A share as the page writes it (Intl, id-ID, at most one decimal): "0%", "33,3%"."""
+    if share is None:
+        return "–"
+    text = f"{round(share * 100, 1):.1f}".replace(".", ",")
+    return (text[:-2] if text.endswith(",0") else text) + "%"
+
+
+def _chart_agrees_with_the_summary(page: Any, base: str) -> None:
+    """Issue 14, item 15: each agency's bar says what the summary's rows say (deadlines met on
+    time out of those met or missed); the chart said "–" where the table said 0 %."""
+    rows = page.request.get(f"{base}/api/v1/reports/breach-summary").json()["rows"]
+    judged: dict[str, list[int]] = {}
+    for row in rows:
+        counts = judged.setdefault(row["agency"] or "(belum ada instansi)", [0, 0])
+        counts[0] += row["on_time"]
+        counts[1] += row["on_time"] + row["breached"]
+    shown = {
+        item.locator("span").first.inner_text(): item.get_by_test_id("chart-rate").inner_text()
+        for item in page.get_by_test_id("chart-row").all()
+    }
+    wanted = {
+        agency: _percent(met / all_ if all_ else None) for agency, (met, all_) in judged.items()
+    }
+    assert shown == wanted
+    assert shown["DISDUKCAPIL"] != "–"  # a breach still running is a deadline missed
+    table = {
+        cell.inner_text()
+        for cell in page.get_by_test_id("breach-summary").get_by_test_id("rate").all()
+    }
+    if "–" in table:
+        expect(page.get_by_test_id("rate-none")).to_be_visible()
+
+
 def test_supervisor_sees_breach_from_backdated_intake(
     e2e_browser: Any, live_server: str, live_app: Any, frozen_at: datetime
 ) -> None:
@@ -392,6 +426,7 @@ def test_supervisor_sees_breach_from_backdated_intake(
     page = supervisor.goto("/pengawasan")
     expect(page.get_by_test_id("breach-list")).to_contain_text(code)
     expect(page.get_by_test_id("breach-summary")).to_contain_text("DISDUKCAPIL")
+    _chart_agrees_with_the_summary(page, live_server)
     axe_clean(supervisor, "/pengawasan")
     with page.expect_download() as info:
         page.get_by_test_id("breach-csv").click()

@@ -40,13 +40,16 @@ export default async function breaches(main) {
   const [summary, list] = await Promise.all([call("getBreachSummary"), call("listBreaches", { query: { per_page: 100 } })]);
   const rows = (summary.data.rows || []).map((r) => ({ ...r, agency: r.agency || t("breaches.no_agency") }));
   const breachRows = (list.data.items || []).slice().sort((a, b) => (b.overdue_seconds || 0) - (a.overdue_seconds || 0));
+  // the chart's rate per agency is the table's rule over the agency's rows: deadlines met on time
+  // out of those met or missed (a breached clock still running counts as missed)
   const perAgency = new Map();
   for (const r of rows) {
-    const acc = perAgency.get(r.agency) || { onTime: 0, finished: 0 };
+    const acc = perAgency.get(r.agency) || { onTime: 0, judged: 0 };
     acc.onTime += r.on_time || 0;
-    acc.finished += r.finished || 0;
+    acc.judged += (r.on_time || 0) + (r.breached || 0);
     perAgency.set(r.agency, acc);
   }
+  const noRate = rows.some((r) => r.compliance_rate === null || r.compliance_rate === undefined);
 
   main.append(
     h("h2", {}, t("breaches.summary")),
@@ -54,15 +57,16 @@ export default async function breaches(main) {
       h("thead", {}, h("tr", {}, ["complaint.agency", "clocks.kind", "breaches.open", "breaches.at_risk", "breaches.overdue", "breaches.breached", "breaches.rate", "clocks.consequence"].map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, rows.map((r) => h("tr", {}, h("td", {}, r.agency), h("td", {}, label("clock", r.clock)),
         h("td", {}, formatNumber(r.open || 0)), h("td", { "data-testid": "at-risk" }, formatNumber(r.at_risk || 0)), h("td", {}, formatNumber(r.overdue || 0)), h("td", {}, formatNumber(r.breached || 0)),
-        h("td", {}, percent(r.compliance_rate)), h("td", {}, r.consequence || "–")))))) : h("p", {}, t("breaches.none")),
+        h("td", { "data-testid": "rate" }, percent(r.compliance_rate)), h("td", {}, r.consequence || "–")))))) : h("p", { "data-testid": "summary-empty" }, t("breaches.summary_empty")),
     h("h2", { id: "chart-h" }, t("breaches.chart")),
-    h("div", { class: "bar-chart", role: "list", "aria-labelledby": "chart-h" }, [...perAgency].map(([agency, acc]) => {
-      const share = acc.finished ? acc.onTime / acc.finished : null;
+    perAgency.size ? h("div", { class: "bar-chart", role: "list", "aria-labelledby": "chart-h" }, [...perAgency].map(([agency, acc]) => {
+      const share = acc.judged ? acc.onTime / acc.judged : null;
       const bar = h("div", { class: "fill" });
       bar.style.width = `${share === null ? 0 : Math.round(share * 100)}%`;
-      return h("div", { class: "row", role: "listitem" }, h("span", {}, agency), h("div", { class: "track", "aria-hidden": "true" }, bar),
-        h("span", {}, percent(share)));
-    })),
+      return h("div", { class: "row", role: "listitem", "data-testid": "chart-row" }, h("span", {}, agency), h("div", { class: "track", "aria-hidden": "true" }, bar),
+        h("span", { "data-testid": "chart-rate" }, percent(share)));
+    })) : h("p", {}, t("breaches.summary_empty")),
+    noRate ? h("p", { class: "hint", "data-testid": "rate-none" }, t("breaches.rate_none")) : null,
     h("h2", {}, t("breaches.list")),
     breachRows.length ? tableWrap(h("table", { "data-testid": "breach-list" }, h("caption", {}, t("breaches.list_caption")),
       h("thead", {}, h("tr", {}, ["complaint.code", "complaint.agency", "clocks.kind", "clocks.due", "breaches.days_over", "clocks.consequence"].map((k) => h("th", { scope: "col" }, t(k))))),
@@ -70,7 +74,7 @@ export default async function breaches(main) {
         h("td", {}, h("a", { href: `/pengaduan/${b.complaint_id}`, "data-link": true }, b.tracking_code)),
         h("td", {}, b.agency || "–"), h("td", {}, label("clock", b.clock)), h("td", {}, formatDateTime(b.due_at, b.time_zone)),
         h("td", {}, formatNumber(Math.floor((b.overdue_seconds || 0) / DAY))), h("td", {}, b.consequence || "–"))))))
-      : h("p", {}, t("breaches.none")),
+      : h("p", { "data-testid": "list-empty" }, t("breaches.none")),
     h("button", { type: "button", "data-testid": "breach-csv", onclick: () => download("pelanggaran-tenggat.csv", csv([
       ["agency", "clock", "open", "at_risk", "overdue", "breached", "on_time", "finished", "compliance_rate", "consequence"],
       ...rows.map((r) => [r.agency, r.clock, r.open, r.at_risk, r.overdue, r.breached, r.on_time, r.finished, r.compliance_rate, r.consequence]),
