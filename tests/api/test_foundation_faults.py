@@ -29,6 +29,7 @@ from sqlalchemy import Engine, MetaData, event, select, text
 from backend.app import create_app
 from backend.demo import load_demo
 from backend.extensions import db, limiter
+from backend.keys import PinKeys
 from backend.scheduler import build_scheduler
 from backend.sla import tallies
 from tests.api.fault_helpers import (
@@ -45,7 +46,12 @@ from tests.api.fault_helpers import (
 )
 from tests.conftest import DEMO_HASH, reset_schema
 from tests.conftest import test_config as app_config
-from tests.factories import ComplaintPayloadFactory, file_complaint, pdf_document
+from tests.factories import (
+    ComplaintPayloadFactory,
+    TrackRequestFactory,
+    file_complaint,
+    pdf_document,
+)
 
 MONDAY = datetime(2026, 3, 9, 3, 0, tzinfo=UTC)  # Monday 10:00 WIB
 ROOT = Path(__file__).resolve().parents[2]
@@ -666,3 +672,27 @@ def test_tallies_count_a_wita_clock_on_its_local_start_day(app, client, headers_
         if row["agency_key"] == agency_id and row["grain"] == "day"
     }
     assert days == {"2026-03-11"}
+
+
+def test_a_new_pin_key_leaves_the_old_pins_working(app, client, monkeypatch):
+    """Item 7: raising ADUAN_PIN_KEY_ID hashes new PINs under a new key, and a PIN hashed under
+    the old one still tracks its complaint (the stored hash names its key id)."""
+    engine = engine_of(app)
+    with frozen(MONDAY):
+        old = file_complaint(client)
+        rotated = PinKeys(app.config["PIN_KEYS"].master, current=2)
+        monkeypatch.setitem(app.config, "PIN_KEYS", rotated)
+        new = file_complaint(client)
+        tracked = {
+            name: client.post("/api/v1/track", json=TrackRequestFactory.of(receipt)).status_code
+            for name, receipt in (("old", old), ("new", new))
+        }
+    with engine.connect() as connection:
+        stored = dict(
+            connection.execute(
+                text("SELECT id, pin_hash FROM complaints WHERE id IN (:a, :b)"),
+                {"a": old["id"], "b": new["id"]},
+            ).all()
+        )
+    assert stored[old["id"]].startswith("1$") and stored[new["id"]].startswith("2$")
+    assert tracked == {"old": 200, "new": 200}
