@@ -527,3 +527,21 @@ def test_the_first_view_needs_under_60_kb_over_the_wire(web: Page) -> None:
     assert not any(u.endswith("/api/v1/openapi.json") for u in urls), urls
     assert any(u.endswith("/api/v1/operations.json") for u in urls), urls
     assert over_wire < 60 * 1024, (over_wire, urls)
+
+
+def test_show_my_name_is_offered_only_for_a_public_complaint(web: Page) -> None:
+    """Issue 14, item 9: the option stayed enabled for private complaints."""
+    page = web.goto("/lapor")
+    page.get_by_label("Kategori layanan").select_option("ADMINDUK")
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Judul singkat").fill("Jalan berlubang")
+    page.get_by_label("Apa yang terjadi?").fill("Jalan di depan sekolah berlubang besar.")
+    page.get_by_role("button", name="Lanjut").click()
+    show_name = page.get_by_label("Tampilkan nama saya di daftar publik")
+    expect(show_name).to_be_disabled()  # private, the first choice
+    page.get_by_label("Publik", exact=True).check()
+    expect(show_name).to_be_enabled()
+    show_name.check()
+    page.get_by_label("Anonim").check()
+    expect(show_name).to_be_disabled()
+    expect(show_name).not_to_be_checked()

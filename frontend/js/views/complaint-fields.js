@@ -34,9 +34,20 @@ export function whatHappened() {
 }
 
 export function privacyChoices() {
-  return h("fieldset", {}, h("legend", {}, t("file.privacy")),
+  const showName = choice({ type: "checkbox", name: "show_name_publicly", value: "1", label: t("file.show_name"), hint: t("file.show_name_hint") });
+  const fieldset = h("fieldset", {}, h("legend", {}, t("file.privacy")),
     PRIVACY.map((v, i) => choice({ name: "privacy", value: v, label: t(`privacy.${v}`), hint: t(`privacy_help.${v}`), checked: i === 0 })),
-    choice({ type: "checkbox", name: "show_name_publicly", value: "1", label: t("file.show_name"), hint: t("file.show_name_hint") }));
+    showName);
+  // a name can be shown only on a public complaint: the option is off and unticked otherwise
+  const box = showName.querySelector("input");
+  const follow = () => {
+    const chosen = fieldset.querySelector("input[name=privacy]:checked");
+    box.disabled = !chosen || chosen.value !== "public";
+    if (box.disabled) box.checked = false;
+  };
+  fieldset.addEventListener("change", follow);
+  follow();
+  return fieldset;
 }
 
 export function identityFields(prefill = {}) {
