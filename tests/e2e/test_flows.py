@@ -545,3 +545,24 @@ def test_show_my_name_is_offered_only_for_a_public_complaint(web: Page) -> None:
     page.get_by_label("Anonim").check()
     expect(show_name).to_be_disabled()
     expect(show_name).not_to_be_checked()
+
+
+def test_the_receipt_survives_a_reload_and_can_be_saved(web: Page) -> None:
+    """Issue 14, item 1 (in part): the receipt page lost the code and PIN on reload."""
+    creds = file_anonymous(web, "Lampu jalan mati", "Lampu jalan di gang kami mati sebulan.")
+    page = web.page
+    page.reload()
+    web.ready()
+    expect(page.get_by_test_id("tracking-code")).to_have_text(creds["code"])
+    expect(page.get_by_test_id("pin")).to_have_text(creds["pin"])
+    with page.expect_download() as info:
+        page.get_by_test_id("receipt-save").click()
+    saved = Path(info.value.path()).read_text(encoding="utf-8")
+    assert creds["code"] in saved and f"PIN: {creds['pin']}" in saved
+    assert f"/lacak?kode={creds['code']}" in saved
+    # the tab's own storage: another tab of the same browser does not see the PIN
+    other = web.context.new_page()
+    other.goto(web.base + "/tanda-terima")
+    other.wait_for_selector("main[data-ready=true]")
+    expect(other.locator("main")).not_to_contain_text(creds["pin"])
+    other.close()

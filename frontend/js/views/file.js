@@ -4,7 +4,7 @@ import { announce, choice, errorBox, field, formValues, h, showError } from "../
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
 import { currentUser } from "../session.js";
-import { store } from "../store.js";
+import { keepReceipt } from "../store.js";
 import {
   complaintBody, firstInvalid, identityFields, idempotencyKey, labelOf, loadLookups,
   locationFields, privacyChoices, reportTypeAndCategory, whatHappened,
@@ -89,7 +89,7 @@ export default async function file(main) {
         catch { failed.push(f.name); }
       }
       const category = categories.find((c) => c.code === data.category);
-      store.receipt = { ...data, categoryName: category && category.name, failedUploads: failed };
+      keepReceipt({ ...data, categoryName: category && category.name, failedUploads: failed });
       announce(t("receipt.announce"));
       await navigate("/tanda-terima");
     } catch (error) {

@@ -1,11 +1,32 @@
 // The receipt (tanda terima, Pasal 44(1)-(2)): code, PIN, time received (local, named); printable.
 import { h } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
-import { store } from "../store.js";
+import { keptReceipt } from "../store.js";
 import { facts, label } from "./labels.js";
 
+/** The receipt as a text file the citizen keeps: code, PIN, time received and the tracking link. */
+function saveAsFile(r) {
+  const link = `${location.origin}/lacak?kode=${encodeURIComponent(r.tracking_code)}`;
+  const text = [
+    t("receipt.heading"),
+    `${t("receipt.code")}: ${r.tracking_code}`,
+    `${t("receipt.pin")}: ${r.pin}`,
+    `${t("receipt.received_at")}: ${formatDateTime(r.received_at, r.time_zone)}`,
+    `${t("receipt.title")}: ${r.title}`,
+    `${t("receipt.track")}: ${link}`,
+    "",
+    t("receipt.keep_pin"),
+  ].join("\r\n");
+  const a = h("a", { href: URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" })), download: `tanda-terima-${r.tracking_code}.txt` });
+  a.hidden = true;
+  document.body.append(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(a.href), 1000);
+}
+
 export default function receipt(main) {
-  const r = store.receipt;
+  const r = keptReceipt();
   if (!r) {
     main.append(h("h1", {}, t("receipt.heading")), h("p", {}, t("receipt.missing")),
       h("a", { href: "/lacak", "data-link": true }, t("nav.track")));
@@ -31,6 +52,7 @@ export default function receipt(main) {
       r.failedUploads && r.failedUploads.length ? h("p", { class: "error" }, t("receipt.upload_failed", { files: r.failedUploads.join(", ") })) : null),
     h("div", { class: "actions no-print" },
       h("button", { type: "button", onclick: () => window.print() }, t("receipt.print")),
+      h("button", { type: "button", "data-testid": "receipt-save", onclick: () => saveAsFile(r) }, t("receipt.save")),
       h("a", { class: "button secondary", href: `/lacak?kode=${encodeURIComponent(r.tracking_code)}`, "data-link": true }, t("receipt.track"))),
   );
 }
