@@ -146,6 +146,17 @@ def codes_by_id(*, session: Session) -> tuple[dict[int, str], dict[int, str]]:
     return reference.cached(session, "codes", _codes_by_id)
 
 
+def _names_by_id(session: Session) -> tuple[dict[int, str], dict[int, str]]:
+    categories = dict(session.execute(select(Category.id, Category.name)).all())
+    agencies = dict(session.execute(select(Agency.id, Agency.name)).all())
+    return categories, agencies
+
+
+def names_by_id(*, session: Session) -> tuple[dict[int, str], dict[int, str]]:
+    """Category and agency names by id, every one (cached: people read names, not codes)."""
+    return reference.cached(session, "names", _names_by_id)
+
+
 def agency_id_by_code(*, session: Session, code: str, field: str = "agency_code") -> int:
     """An agency's id by its code (cached); a validation error on `field` if there is none."""
     _categories, agencies = codes_by_id(session=session)

@@ -352,7 +352,11 @@ class TrackedComplaintSchema(ma.Schema):
     report_type = fields.String()
     status = fields.String()
     category = fields.String()
+    category_name = fields.String(metadata={"description": "Nama kategori / category's name"})
     agency = fields.String(allow_none=True)
+    agency_name = fields.String(
+        allow_none=True, metadata={"description": "Nama instansi / agency's name"}
+    )
     time_zone = TimeZoneName()
     received_at = LocalDateTime()
     decision = fields.String(allow_none=True)

@@ -11,6 +11,7 @@ from typing import Any
 from flask import current_app
 from flask.views import MethodView
 
+from backend.agencies.service import names_by_id
 from backend.auth.principal import Principal
 from backend.complaints import attachments, lifecycle, timeline, tracking
 from backend.complaints.models import Complaint, Visibility
@@ -66,8 +67,11 @@ def tracked_body(principal: Principal) -> Presented:
     assert principal.id is not None
     complaint = db.session.get_one(Complaint, principal.id)
     show_times_in(zone_of_agency(session=db.session, agency_id=complaint.agency_id))
+    categories, agencies = names_by_id(session=db.session)
     return shown(
         complaint,
+        category_name=categories.get(complaint.category_id),
+        agency_name=agencies.get(complaint.agency_id) if complaint.agency_id else None,
         allowed_actions=lifecycle.allowed_actions(principal, complaint, session=db.session),
         clocks=list_clocks(session=db.session, complaint_id=complaint.id),
         timeline=timeline.list_events(session=db.session, principal=principal, complaint=complaint),

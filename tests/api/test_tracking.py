@@ -359,3 +359,14 @@ def test_an_unknown_code_takes_as_long_as_a_wrong_pin(app, client, monkeypatch):
     difference = statistics.median(real - unknown for real, unknown in pairs)
     typical = statistics.median(took["real"][20:])
     assert abs(difference) <= 0.15 * typical, (difference, typical)
+
+
+def test_tracking_answers_names_beside_codes(client):
+    """Issue 14, item 4: the citizen reads the category's and agency's names, not codes."""
+    receipt = file_complaint(client)
+    body = client.post("/api/v1/track", json=TrackRequestFactory.of(receipt)).get_json()
+    assert body["category"] == "ADMINDUK"
+    assert body["category_name"] == "Administrasi kependudukan (KTP-el, KK, akta)"
+    # routed at intake by the category's rule
+    assert body["agency"] == "DISDUKCAPIL"
+    assert body["agency_name"] == "Dinas Kependudukan dan Pencatatan Sipil"

@@ -566,3 +566,12 @@ def test_the_receipt_survives_a_reload_and_can_be_saved(web: Page) -> None:
     other.wait_for_selector("main[data-ready=true]")
     expect(other.locator("main")).not_to_contain_text(creds["pin"])
     other.close()
+
+
+def test_the_tracking_page_names_the_category_and_agency(web: Page) -> None:
+    """Issue 14, item 4 (the tracking page): it showed ADMINDUK and DISDUKCAPIL."""
+    creds = file_anonymous(web, "KK belum dicetak", "Kartu keluarga saya belum dicetak.")
+    page = track(web, creds)
+    main = page.locator("main")
+    expect(main).to_contain_text("Administrasi kependudukan (KTP-el, KK, akta)")
+    expect(main).not_to_contain_text("ADMINDUK")
