@@ -27,7 +27,7 @@ from backend.auth.roles import (
     STAFF,
     Role,
 )
-from backend.complaints.models import Complaint, Privacy
+from backend.complaints.models import Complaint, Privacy, Status
 
 # the complainant among a lifecycle action's actors (the owner, or the holder of code and PIN)
 COMPLAINANT = "complainant"
@@ -109,9 +109,16 @@ def sees_identity(principal: Principal, complaint: Complaint) -> bool:
     return principal.is_staff or (principal.is_client and complaint.api_client_id == principal.id)
 
 
+# a case that has ended: its complainant may read it, and no longer add to it (the dispute of
+# a decision is taken while it is `decided`, within its window)
+ENDED = frozenset({Status.CLOSED, Status.REJECTED, Status.WITHDRAWN})
+
+
 def _takes_part(principal: Principal, complaint: Complaint) -> bool:
-    """Adds to a case: who works on it, and its complainant."""
-    return works_on(principal, complaint) or is_complainant(principal, complaint)
+    """Adds to a case: who works on it, and its complainant while the case is open."""
+    if works_on(principal, complaint):
+        return True
+    return is_complainant(principal, complaint) and complaint.status not in ENDED
 
 
 def _may_change_privacy(principal: Principal, complaint: Complaint) -> bool:

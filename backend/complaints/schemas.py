@@ -361,6 +361,12 @@ class TrackedComplaintSchema(ma.Schema):
     received_at = LocalDateTime()
     decision = fields.String(allow_none=True)
     allowed_actions = fields.List(fields.String())
+    may_add_information = fields.Boolean(
+        metadata={
+            "description": "Whether the holder may still send information or files (not once "
+            "the complaint is closed, rejected or withdrawn)"
+        }
+    )
     clocks = fields.List(fields.Nested(ClockSummarySchema))
     timeline = fields.List(fields.Nested(EventSchema))
     attachments = fields.List(fields.Nested(AttachmentSchema))

@@ -15,6 +15,7 @@ from backend.agencies.service import names_by_id
 from backend.auth.principal import Principal
 from backend.complaints import attachments, lifecycle, timeline, tracking
 from backend.complaints.models import Complaint, Visibility
+from backend.complaints.permissions import POLICY
 from backend.complaints.schemas import (
     AttachmentSchema,
     FileSchema,
@@ -73,6 +74,7 @@ def tracked_body(principal: Principal) -> Presented:
         category_name=categories.get(complaint.category_id),
         agency_name=agencies.get(complaint.agency_id) if complaint.agency_id else None,
         allowed_actions=lifecycle.allowed_actions(principal, complaint, session=db.session),
+        may_add_information=POLICY.can(principal, "complaints.comment", complaint),
         clocks=list_clocks(session=db.session, complaint_id=complaint.id),
         timeline=timeline.list_events(session=db.session, principal=principal, complaint=complaint),
         attachments=attachments.list_attachments(

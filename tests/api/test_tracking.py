@@ -370,3 +370,29 @@ def test_tracking_answers_names_beside_codes(client):
     # routed at intake by the category's rule
     assert body["agency"] == "DISDUKCAPIL"
     assert body["agency_name"] == "Dinas Kependudukan dan Pencatatan Sipil"
+
+
+def test_an_ended_complaint_takes_no_more_information_from_its_tracker(client):
+    """Issue 14, item 9: a withdrawn (closed, rejected) complaint still offered "send more
+    information"; the citizen may read it, and add nothing (403, nothing written)."""
+    receipt = file_complaint(client)
+    auth = TrackRequestFactory.of(receipt)
+    open_ = client.post(TRACK, json=auth).get_json()
+    assert open_["may_add_information"] is True
+    ended = client.post(
+        f"{TRACK}/actions", json={**auth, "action": "withdraw", "reason": "Sudah beres"}
+    ).get_json()
+    assert ended["status"] == "withdrawn" and ended["may_add_information"] is False
+    events = len(ended["timeline"])
+    reply = client.post(
+        f"{TRACK}/replies", json={**auth, "message": "Satu lagi", "complete_info": False}
+    )
+    assert reply.status_code == 403 and reply.mimetype == "application/problem+json"
+    upload = client.post(
+        f"{TRACK}/attachments",
+        data={**auth, "file": (io.BytesIO(jpeg_bytes()), "bukti.jpg")},
+        content_type="multipart/form-data",
+    )
+    assert upload.status_code == 403
+    after = client.post(TRACK, json=auth).get_json()
+    assert len(after["timeline"]) == events and after["attachments"] == []

@@ -575,3 +575,19 @@ def test_the_tracking_page_names_the_category_and_agency(web: Page) -> None:
     main = page.locator("main")
     expect(main).to_contain_text("Administrasi kependudukan (KTP-el, KK, akta)")
     expect(main).not_to_contain_text("ADMINDUK")
+
+
+def test_an_ended_complaint_offers_no_more_replies(web: Page, live_app: Any) -> None:
+    """Issue 14, item 9: a withdrawn complaint still offered "send more information"."""
+    creds = file_anonymous(web, "Sampah belum diangkut", "Sampah di RT kami belum diangkut.")
+
+    def withdraw() -> int:
+        body = {"code": creds["code"], "pin": creds["pin"], "action": "withdraw", "reason": "Beres"}
+        return live_app.test_client().post("/api/v1/track/actions", json=body).status_code
+
+    assert in_thread(withdraw) == 200
+    page = track(web, creds)
+    expect(page.get_by_test_id("status")).to_have_text("Dicabut")
+    expect(page.get_by_test_id("track-ended")).to_contain_text("tidak bisa ditambahkan lagi")
+    expect(page.get_by_role("button", name="Kirim")).to_have_count(0)
+    expect(page.get_by_label("Lampiran bukti")).to_have_count(0)

@@ -50,8 +50,8 @@ export default function track(main, { query }) {
       h("h3", {}, t("timeline.heading")), timelineList(c.timeline),
       h("h3", { id: "track-files", tabindex: "-1" }, t("attachments.heading")),
       c.attachments && c.attachments.length ? h("ul", {}, c.attachments.map((a) => h("li", {}, a.filename))) : h("p", {}, t("attachments.none")),
-      replyForm(creds, incomplete),
-      uploadForm(creds),
+      c.may_add_information ? replyForm(creds, incomplete) : h("p", { class: "hint", "data-testid": "track-ended" }, t("track.ended", { status: label("status", c.status) })),
+      c.may_add_information ? uploadForm(creds) : null,
       actions.length ? h("section", { "aria-labelledby": "track-actions" }, h("h3", { id: "track-actions" }, t("track.actions")),
         actions.map((a) => actionPanel({
           title: label("action", a), danger: a === "withdraw", testid: `track-${a}`,
