@@ -6,6 +6,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
+from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.agencies import service as agencies
@@ -99,6 +100,32 @@ def dispute_window(*, session: Session, complaint: Complaint) -> Deadline | None
         )
     ]
     return max(readings, key=lambda deadline: deadline.due_at)
+
+
+def handling(*, session: Session, complaint: Complaint) -> dict[str, Any]:
+    """What staff need to see of how the case is handled: the officer it is assigned to (by
+    name), how the decision was delivered, and when the complainant's dispute window ends."""
+    officer = (
+        session.scalar(select(User.full_name).where(User.id == complaint.assigned_officer_id))
+        if complaint.assigned_officer_id is not None
+        else None
+    )
+    delivered = (
+        session.scalar(
+            select(ComplaintEvent.data)
+            .where(ComplaintEvent.complaint_id == complaint.id, ComplaintEvent.action == "deliver")
+            .order_by(ComplaintEvent.seq.desc())
+            .limit(1)
+        )
+        if complaint.delivered_at is not None
+        else None
+    )
+    window = dispute_window(session=session, complaint=complaint)
+    return {
+        "assigned_officer": officer,
+        "delivery_channel": (delivered or {}).get("delivery_channel"),
+        "dispute_window_ends_at": window.due_at if window else None,
+    }
 
 
 def _open_clocks(session: Session, complaint: Complaint, kinds: tuple[str, ...]) -> list[SlaClock]:

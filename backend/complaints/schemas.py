@@ -167,6 +167,16 @@ class ComplaintSchema(ma.Schema):
     category = fields.String()
     agency = fields.String(allow_none=True)
     assigned_officer_id = fields.Integer(allow_none=True)
+    assigned_officer = fields.String(
+        allow_none=True, metadata={"description": "Nama petugas / the assigned officer's name"}
+    )
+    delivery_channel = fields.String(
+        allow_none=True, metadata={"description": "How the decision was delivered"}
+    )
+    dispute_window_ends_at = LocalDateTime(
+        allow_none=True,
+        metadata={"description": "End of the complainant's window to dispute the decision"},
+    )
     received_at = LocalDateTime()
     recorded_at = LocalDateTime()
     verified_at = LocalDateTime(allow_none=True)

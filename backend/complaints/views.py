@@ -76,12 +76,16 @@ def complaint_body(complaint: Complaint, principal: Principal) -> Presented:
     visible = POLICY.can(principal, "complaints.see_identity", complaint)
     zone = zone_of_agency(session=db.session, agency_id=complaint.agency_id)
     show_times_in(zone)  # the clocks and events shown with it
+    handling = lifecycle.handling(session=db.session, complaint=complaint)
+    if not principal.is_staff:
+        handling["assigned_officer"] = None  # staff's names are for staff
     return shown(
         complaint,
         complainant=complaint.identity if visible else None,
         identity_hidden=complaint.identity is not None and not visible,
         allowed_actions=lifecycle.allowed_actions(principal, complaint, session=db.session),
         clocks=list_clocks(session=db.session, complaint_id=complaint.id),
+        **handling,
     )
 
 

@@ -199,6 +199,7 @@ def test_full_path_with_clocks(client, app, headers_for):
     assert clock(body, "decision")["state"] == "running"
     assert clock(body, "decision")["days"] == 60
 
+    assert body["assigned_officer"] is None and body["dispute_window_ends_at"] is None
     body = ok(act(client, head, cid, action="assign", officer_id=officer_id(app)))
     assert body["status"] == "in_progress"
     assert body["assigned_officer_id"] == officer_id(app)
@@ -215,6 +216,16 @@ def test_full_path_with_clocks(client, app, headers_for):
     assert body["status"] == "decided"
     assert body["delivered_at"] is not None
     assert clock(body, "delivery")["state"] == "stopped"
+    # what staff see of the handling (issue 14, item 7): names and dates, not ids
+    officer_name = user_by_email(app, ROLE_EMAILS["officer"]).full_name
+    assert body["assigned_officer"] == officer_name
+    assert body["delivery_channel"] == "email"
+    ends = datetime.fromisoformat(body["dispute_window_ends_at"])
+    assert ends.utcoffset() is not None and ends > datetime.fromisoformat(body["delivered_at"])
+    assert body["time_zone"] == "WIB" and ends.strftime("%z") == "+0700"
+    own = get(client, citizen, cid).get_json()
+    assert own["assigned_officer"] is None  # staff's names are for staff
+    assert own["dispute_window_ends_at"] == body["dispute_window_ends_at"]
 
     # staff wait for the dispute window; the complainant may accept at once
     problem(act(client, officer, cid, action="close"), 409, "dispute_window_open")

@@ -173,6 +173,10 @@ def test_anonymous_complaint_through_its_whole_life(e2e_browser: Any, live_serve
     act(page, "decide", **{"Isi keputusan": "KTP-el dicetak dan siap diambil di kantor."})
     expect(page.get_by_test_id("status")).to_have_text("Diputuskan")
     act(page, "deliver", **{"Cara penyampaian": "WhatsApp"})
+    # who handles it, how the decision went out, until when it may be disputed (item 7)
+    expect(page.get_by_test_id("assigned-officer")).not_to_be_empty()
+    expect(page.get_by_test_id("delivery-channel")).to_have_text("WhatsApp")
+    expect(page.get_by_test_id("dispute-window")).to_contain_text("WIB")
 
     page = track(citizen, creds)
     expect(page.get_by_test_id("status")).to_have_text("Diputuskan")
