@@ -77,6 +77,7 @@ def main() -> int:
     print(f"  Aplikasi / app:        http://{HOST}:{PORT}/")
     print(f"  API:                   http://{HOST}:{PORT}/api/v1")
     print(f"  Kontrak / contract:    http://{HOST}:{PORT}/api/v1/openapi.json")
+    print(f"  Dokumentasi / docs:    http://{HOST}:{PORT}/api/v1/docs")
     print(
         f"  Basis data / database: {make_url(database).render_as_string(hide_password=True)}"
         f" ({'data demo dimuat' if loaded else 'data lama dipertahankan'})"

@@ -62,6 +62,10 @@ def test_make_run_serves_the_demo_city_and_keeps_data_on_restart(tmp_path: Path)
         assert _request(f"{base}/readyz") == {"status": "ready"}
         with urllib.request.urlopen(f"{base}/", timeout=10) as page:
             assert "text/html" in page.headers["Content-Type"]
+        # the API's documentation, where the banner says it is
+        assert f"{base}/api/v1/docs" in banner
+        with urllib.request.urlopen(f"{base}/api/v1/docs", timeout=10) as docs:
+            assert b"<redoc spec-url=" in docs.read()
         codes = {
             a["code"]
             for a in json.loads(
