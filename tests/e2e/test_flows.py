@@ -595,3 +595,22 @@ def test_an_ended_complaint_offers_no_more_replies(web: Page, live_app: Any) -> 
     expect(page.get_by_test_id("track-ended")).to_contain_text("tidak bisa ditambahkan lagi")
     expect(page.get_by_role("button", name="Kirim")).to_have_count(0)
     expect(page.get_by_label("Lampiran bukti")).to_have_count(0)
+
+
+def test_a_calendar_day_clock_lists_no_skipped_days(e2e_browser: Any, live_server: str) -> None:
+    """Issue 14, item 6 (the explanation): calendar-day clocks listed weekends and holidays as if
+    they were skipped, and "Kebijakan: default" reached people."""
+    citizen = Page(e2e_browser, live_server)
+    file_anonymous(citizen, "Akta kelahiran salah", "Nama ayah di akta kelahiran anak saya salah.")
+    staff = Page(e2e_browser, live_server)
+    login(staff, VERIFIER)
+    page = open_complaint(staff, "Akta kelahiran salah")
+    explanation = page.locator("details").first
+    explanation.locator("summary").click()
+    expect(explanation.get_by_test_id("calendar-days-note")).to_contain_text("hari kalender")
+    expect(explanation.locator("li")).to_have_count(0)
+    expect(explanation).to_contain_text("Bawaan, sesuai UU 25/2009")
+    expect(explanation).not_to_contain_text("default")
+    for web in (citizen, staff):
+        assert web.foreign == [] and web.console_errors == []
+        web.context.close()

@@ -148,17 +148,20 @@ export default async function complaintView(main, { params }) {
       clocks.map((k) => {
         const e = k.explanation || {};
         const skipped = Array.isArray(e.skipped) ? e.skipped : [];
+        // calendar days count every day: weekends and holidays are not skipped, so none is listed
+        const calendarDays = (e.unit || k.unit) === "calendar_day";
         return h("details", {}, h("summary", {}, `${label("clock", k.kind)} — ${formatDateTime(k.due_at, k.time_zone)}`,
           k.overdue ? [" ", h("span", { class: "badge overdue" }, t("queue.overdue"))] : null),
         facts([
           [t("clocks.counted_from"), e.counted_from ? formatDateTime(e.counted_from, k.time_zone, k.due_at) : null],
           [t("clocks.length"), t("clocks.explain", { days: e.days ?? k.days, unit: label("unit", e.unit || k.unit) })],
           [t("clocks.calendar"), e.calendar ? `${e.calendar} v${e.calendar_version ?? ""}` : k.calendar],
-          [t("clocks.policy"), e.policy],
+          [t("clocks.policy"), e.policy === "default" ? t("clocks.policy_default") : e.policy],
           [t("clocks.consequence"), k.consequence],
         ]),
-        skipped.length ? h("ul", {}, skipped.map((d) => h("li", {}, formatDate(d.date), " — ", d.reason || d.kind || "",
-          d.estimated ? ` (${t("clocks.estimated")})` : ""))) : h("p", { class: "hint" }, t("clocks.no_skipped")));
+        calendarDays ? h("p", { class: "hint", "data-testid": "calendar-days-note" }, t("clocks.calendar_days_note"))
+          : skipped.length ? [h("p", {}, t("clocks.skipped_heading")), h("ul", {}, skipped.map((d) => h("li", {}, formatDate(d.date), " — ", d.reason || d.kind || "",
+            d.estimated ? ` (${t("clocks.estimated")})` : "")))] : h("p", { class: "hint" }, t("clocks.no_skipped")));
       }));
   }
 
