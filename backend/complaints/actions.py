@@ -12,7 +12,9 @@ from backend.sla.models import ClockKind
 
 # the clocks that run against the institution and that a postponement (tunda) may hold; never
 # the citizen's completion clock, which would only lengthen the citizen's own window
-INSTITUTION_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION)
+INSTITUTION_CLOCKS = (ClockKind.RESPONSE, ClockKind.VERIFICATION, ClockKind.DECISION)
+# what a verifier answers: the first response (44(3)) or the check of the completed file
+VERIFYING_CLOCKS = (ClockKind.RESPONSE, ClockKind.VERIFICATION)
 # The complainant's window to dispute a delivered decision: 14 calendar days from delivery, and
 # never less than SP4N-LAPOR!'s practice of closing a report 10 working days after the follow-up
 # when the reporter does not reply (see `dispute_window`).
@@ -46,20 +48,21 @@ ACTIONS: dict[str, Action] = {
     "verify": Action(
         _s(Status.SUBMITTED),
         Status.VERIFIED,
-        stops=(ClockKind.RESPONSE,),
+        stops=VERIFYING_CLOCKS,
         starts=(ClockKind.DECISION,),
     ),
     "request_info": Action(
         _s(Status.SUBMITTED),
         Status.INCOMPLETE,
         reason_required=True,
-        stops=(ClockKind.RESPONSE,),
+        stops=VERIFYING_CLOCKS,
         starts=(ClockKind.COMPLETION,),
     ),
     "complete_info": Action(
         _s(Status.INCOMPLETE),
         Status.SUBMITTED,
         stops=(ClockKind.COMPLETION,),
+        starts=(ClockKind.VERIFICATION,),
     ),
     "reroute": Action(
         _s(Status.SUBMITTED, Status.VERIFIED, Status.IN_PROGRESS),

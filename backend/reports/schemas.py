@@ -5,9 +5,9 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
+from backend.sla.models import STAFF_CLOCKS
 from backend.web.fields import AwareDateTime, LocalDateTime, TimeZoneName
 
-STAFF_CLOCKS = ["response", "decision", "delivery"]
 # how near the histogram's quantiles are (backend.sla.tallies.quantile)
 QUANTILE = (
     "approximate: read from a histogram of buckets each about 20 % wider than the last, so "
@@ -20,7 +20,7 @@ class BreachQuerySchema(ma.Schema):
     """Filters of listBreaches."""
 
     agency = fields.String(validate=validate.Length(max=40))
-    clock = fields.String(validate=validate.OneOf(STAFF_CLOCKS))
+    clock = fields.String(validate=validate.OneOf([str(kind) for kind in STAFF_CLOCKS]))
     level = fields.Integer(
         validate=validate.Range(min=0, max=9),
         metadata={

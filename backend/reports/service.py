@@ -24,6 +24,7 @@ from backend.sla.calendars import get_calendar
 from backend.sla.ladder import WarningWindow
 from backend.sla.models import (
     BUCKET_COLUMNS,
+    STAFF_CLOCKS,
     Calendar,
     ClockKind,
     ClockState,
@@ -38,12 +39,13 @@ from backend.sla.working_calendar import CalendarHorizonError
 CONSEQUENCES = {
     ClockKind.RESPONSE: "Pasal 54 ayat (3): sanksi penurunan gaji sebesar satu kali kenaikan "
     "gaji berkala (tanggapan 14 hari, Pasal 44 ayat 3)",
+    ClockKind.VERIFICATION: "Pasal 54 ayat (3): sanksi penurunan gaji sebesar satu kali kenaikan "
+    "gaji berkala (tanggapan atas berkas yang dilengkapi, 14 hari, Pasal 44 ayat 3)",
     ClockKind.DELIVERY: "Pasal 54 ayat (3): sanksi penurunan gaji sebesar satu kali kenaikan "
     "gaji berkala (penyampaian keputusan 14 hari, Pasal 50 ayat 2)",
     ClockKind.DECISION: "Pasal 54 ayat (7): sanksi pembebasan dari jabatan "
     "(keputusan 60 hari, Pasal 50 ayat 1)",
 }
-STAFF_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION, ClockKind.DELIVERY)
 # past-deadline clocks not yet swept read at once (more: the sweep is behind, all are read);
 # small, so that the LIMIT keeps PostgreSQL on a plain index scan
 UNSWEPT_PAGE = 100

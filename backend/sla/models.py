@@ -33,8 +33,16 @@ class ClockKind(StrEnum):
 
     RESPONSE = "response"
     COMPLETION = "completion"
+    # after the citizen completes the file (44(4)) the institution checks it again: the response
+    # of 44(3) to the completed material, so that no open complaint waits without a deadline
+    VERIFICATION = "verification"
     DECISION = "decision"
     DELIVERY = "delivery"
+
+
+# the clocks that run against the institution (the citizen's completion clock is not one):
+# breach reports, tallies and compliance figures count these
+STAFF_CLOCKS = (ClockKind.RESPONSE, ClockKind.VERIFICATION, ClockKind.DECISION, ClockKind.DELIVERY)
 
 
 class ClockState(StrEnum):

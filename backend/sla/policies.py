@@ -25,7 +25,8 @@ DEFAULT_LADDER: list[dict[str, Any]] = [
     {"step": "supervisor", "level": 2, "offset": 3, "target": "supervisor"},
     {"step": "inspectorate", "level": 3, "offset": 10, "target": "inspectorate", "ombudsman": True},
 ]
-# UU 25/2009: response 44(3), completion 44(4), decision 50(1), delivery 50(2)
+# UU 25/2009: response 44(3), completion 44(4), decision 50(1), delivery 50(2); verification is
+# 44(3)'s response again, on the file the citizen completed (14 days, like the first response)
 DEFAULT_RULES: dict[str, dict[str, Any]] = {
     ClockKind.RESPONSE: {"days": 14, "unit": Unit.CALENDAR_DAY, "ladder": DEFAULT_LADDER},
     ClockKind.COMPLETION: {
@@ -34,6 +35,7 @@ DEFAULT_RULES: dict[str, dict[str, Any]] = {
         "citizen_side": True,
         "ladder": [],
     },
+    ClockKind.VERIFICATION: {"days": 14, "unit": Unit.CALENDAR_DAY, "ladder": DEFAULT_LADDER},
     ClockKind.DECISION: {"days": 60, "unit": Unit.CALENDAR_DAY, "ladder": DEFAULT_LADDER},
     ClockKind.DELIVERY: {"days": 14, "unit": Unit.CALENDAR_DAY, "ladder": DEFAULT_LADDER},
 }

@@ -54,14 +54,13 @@ from backend.sla.models import (
     BUCKET_COLUMNS,
     COUNT_COLUMNS,
     DURATION_BOUNDS,
-    ClockKind,
+    STAFF_CLOCKS,
     ClockState,
     SlaClock,
     SlaClockTally,
     TallyGrain,
 )
 
-STAFF_CLOCKS = (ClockKind.RESPONSE, ClockKind.DECISION, ClockKind.DELIVERY)
 TALLY = SlaClockTally.__table__
 KEY_COLUMNS = ("grain", "time_zone", "start_day", "agency_key", "kind")
 TALLIED = (*COUNT_COLUMNS, *BUCKET_COLUMNS)
