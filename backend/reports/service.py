@@ -66,6 +66,33 @@ def consequence(kind: str) -> str | None:
 
 
 @dataclass
+class ClockNames:
+    """What people read for a clock's calendar and policy (codes and ids are for machines)."""
+
+    calendars: dict[str, str]
+    policies: dict[int | None, str]
+
+
+def clock_names(*, session: Session, clocks: list[SlaClock]) -> ClockNames:
+    """The calendars' names and the policies' "name, versi N" of these clocks."""
+    codes = {clock.calendar_code for clock in clocks}
+    ids = {clock.policy_id for clock in clocks if clock.policy_id is not None}
+    calendars = {
+        row.code: row.name
+        for row in session.execute(
+            select(Calendar.code, Calendar.name).where(Calendar.code.in_(codes))
+        )
+    }
+    policies = {
+        row.id: f"{row.name}, versi {row.version}"
+        for row in session.execute(
+            select(SlaPolicy.id, SlaPolicy.name, SlaPolicy.version).where(SlaPolicy.id.in_(ids))
+        )
+    }
+    return ClockNames(calendars=calendars, policies=policies)
+
+
+@dataclass
 class BreachFilters:
     """The filters of listBreaches."""
 

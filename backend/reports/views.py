@@ -133,9 +133,13 @@ class ComplaintSla(MethodView):
         )
         now = now_utc()
         clocks = []
-        for clock in list_clocks(session=db.session, complaint_id=complaint.id):
+        found = list_clocks(session=db.session, complaint_id=complaint.id)
+        names = service.clock_names(session=db.session, clocks=found)
+        for clock in found:
             status = clock_status(clock, now)
             status["consequence"] = service.consequence(clock.kind)
+            status["calendar_name"] = names.calendars.get(clock.calendar_code, clock.calendar_code)
+            status["policy_name"] = names.policies.get(clock.policy_id)
             clocks.append(status)
         return {
             "complaint_id": complaint.id,

@@ -184,8 +184,15 @@ class ClockStatusSchema(ClockBaseSchema):
     overdue_seconds = fields.Integer(allow_none=True)
     escalation_level = fields.Integer(required=True)
     deadline_version = fields.Integer(required=True)
-    calendar = fields.String(required=True)
+    calendar = fields.String(required=True, metadata={"description": "the calendar's code"})
+    calendar_name = fields.String(metadata={"description": "the calendar as people read it"})
     calendar_version = fields.Integer(required=True)
+    policy_name = fields.String(
+        allow_none=True,
+        metadata={
+            "description": "the SLA policy and version that set it; null: the statutory default"
+        },
+    )
     explanation = fields.Dict(required=True)
     consequence = fields.String(allow_none=True)
 

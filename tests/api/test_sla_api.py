@@ -213,6 +213,28 @@ def test_get_complaint_sla_shows_state_due_date_and_explanation(client, headers_
     assert client.get(f"/api/v1/complaints/{late['id']}/sla", headers=citizen).status_code == 404
 
 
+def test_complaint_sla_names_the_calendar_and_the_policy(client, headers_for):
+    """Issue 14, item 4: "Kalender: ID-JB v1" and "Kebijakan: adminduk v2" reached people."""
+    verifier = headers_for("verifier")
+    default = file_complaint(client)
+    created = client.post(
+        "/api/v1/sla/policies",
+        headers=headers_for("admin"),
+        json=PolicyPayloadFactory(name="Adminduk: hari kerja", days=10),
+    )
+    assert created.status_code == 201, created.get_json()
+    under_policy = file_complaint(client)
+    [before] = client.get(f"/api/v1/complaints/{default['id']}/sla", headers=verifier).get_json()[
+        "clocks"
+    ]
+    assert before["calendar"] == "ID-JB" and before["calendar_name"] == "Jawa Barat (WIB)"
+    assert before["policy_name"] is None  # the statutory default
+    [after] = client.get(
+        f"/api/v1/complaints/{under_policy['id']}/sla", headers=verifier
+    ).get_json()["clocks"]
+    assert after["policy_name"] == "Adminduk: hari kerja, versi 1"
+
+
 def test_list_filter_overdue_and_sort_by_deadline(client, headers_for):
     verifier = headers_for("verifier")
     late = file_backdated(client, verifier, 20)

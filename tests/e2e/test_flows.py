@@ -599,7 +599,7 @@ def test_an_ended_complaint_offers_no_more_replies(web: Page, live_app: Any) -> 
 
 def test_a_calendar_day_clock_lists_no_skipped_days(e2e_browser: Any, live_server: str) -> None:
     """Issue 14, item 6 (the explanation): calendar-day clocks listed weekends and holidays as if
-    they were skipped, and "Kebijakan: default" reached people."""
+    they were skipped, and "Kebijakan: default" and "Kalender: ID-JB v1" reached people."""
     citizen = Page(e2e_browser, live_server)
     file_anonymous(citizen, "Akta kelahiran salah", "Nama ayah di akta kelahiran anak saya salah.")
     staff = Page(e2e_browser, live_server)
@@ -607,10 +607,16 @@ def test_a_calendar_day_clock_lists_no_skipped_days(e2e_browser: Any, live_serve
     page = open_complaint(staff, "Akta kelahiran salah")
     explanation = page.locator("details").first
     explanation.locator("summary").click()
-    expect(explanation.get_by_test_id("calendar-days-note")).to_contain_text("hari kalender")
+    # one sentence says how the date was counted; no raw codes (calendar, policy) reach people
+    sentence = explanation.get_by_test_id("counted-sentence")
+    expect(sentence).to_contain_text("Dihitung 14 hari kalender: hari ke-0 adalah")
+    expect(sentence).to_contain_text("Akhir pekan dan hari libur ikut dihitung")
+    expect(sentence).to_contain_text(" WIB")
     expect(explanation.locator("li")).to_have_count(0)
     expect(explanation).to_contain_text("Bawaan, sesuai UU 25/2009")
-    expect(explanation).not_to_contain_text("default")
+    expect(explanation).to_contain_text("Jawa Barat (WIB)")
+    for raw in ("default", "ID-JB", " v1"):
+        expect(explanation).not_to_contain_text(raw)
     for web in (citizen, staff):
         assert web.foreign == [] and web.console_errors == []
         web.context.close()

@@ -152,14 +152,20 @@ export default async function complaintView(main, { params }) {
         const calendarDays = (e.unit || k.unit) === "calendar_day";
         return h("details", {}, h("summary", {}, `${label("clock", k.kind)} — ${formatDateTime(k.due_at, k.time_zone)}`,
           k.overdue ? [" ", h("span", { class: "badge overdue" }, t("queue.overdue"))] : null),
+        // how the date was counted, in one sentence (day 0 is the local date it started)
+        h("p", { "data-testid": "counted-sentence" }, t(calendarDays ? "clocks.sentence_calendar" : "clocks.sentence_working", {
+          days: e.days ?? k.days,
+          day_zero: formatDate(e.day_zero || k.started_at),
+          due: formatDateTime(k.due_at, k.time_zone),
+        })),
         facts([
           [t("clocks.counted_from"), e.counted_from ? formatDateTime(e.counted_from, k.time_zone, k.due_at) : null],
           [t("clocks.length"), t("clocks.explain", { days: e.days ?? k.days, unit: label("unit", e.unit || k.unit) })],
-          [t("clocks.calendar"), e.calendar ? `${e.calendar} v${e.calendar_version ?? ""}` : k.calendar],
-          [t("clocks.policy"), e.policy === "default" ? t("clocks.policy_default") : e.policy],
+          [t("clocks.calendar"), k.calendar_name || k.calendar],
+          [t("clocks.policy"), k.policy_name || t("clocks.policy_default")],
           [t("clocks.consequence"), k.consequence],
         ]),
-        calendarDays ? h("p", { class: "hint", "data-testid": "calendar-days-note" }, t("clocks.calendar_days_note"))
+        calendarDays ? null
           : skipped.length ? [h("p", {}, t("clocks.skipped_heading")), h("ul", {}, skipped.map((d) => h("li", {}, formatDate(d.date), " — ", d.reason || d.kind || "",
             d.estimated ? ` (${t("clocks.estimated")})` : "")))] : h("p", { class: "hint" }, t("clocks.no_skipped")));
       }));
