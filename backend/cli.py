@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app backend.app users|demo|timeline ...`."""
+"""Operator commands: `flask --app backend.app users|demo|timeline|complaints ...`."""
 
 from __future__ import annotations
 
@@ -20,6 +20,7 @@ from backend.extensions import db
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for Kota Cimahi.")
 timeline_cli = AppGroup("timeline", help="The tamper-evident timeline.")
+complaints_cli = AppGroup("complaints", help="Complaints: repairs after an upgrade.")
 
 
 @users_cli.command("create")
@@ -86,9 +87,21 @@ def verify_timeline(complaint_id: int | None) -> None:
     sys.exit(1)
 
 
+@complaints_cli.command("start-missing-clocks")
+def start_missing_clocks() -> None:
+    """Start the verification clock of complaints completed before it existed (once, after
+    upgrading; running it again changes nothing)."""
+    from backend.complaints.jobs import start_missing_verification
+
+    begin_write(db.session)
+    started = start_missing_verification(session=db.session)
+    db.session.commit()
+    click.echo(f"verification clocks started: {len(started)}")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the operator commands to the app's CLI."""
     from backend.scheduler import sla_cli
 
-    for group in (users_cli, demo_cli, timeline_cli, sla_cli):
+    for group in (users_cli, demo_cli, timeline_cli, complaints_cli, sla_cli):
         app.cli.add_command(group)

@@ -2,6 +2,7 @@
 
 `withdraw_expired`: the citizen's completion window ran out (the sweep reports the expired
 clocks): the complaint is deemed withdrawn (Pasal 44(5)) and the citizen is told.
+`start_missing_verification`: complaints completed before the verification clock existed get it.
 """
 
 from __future__ import annotations
@@ -13,8 +14,8 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from backend.complaints import lifecycle
-from backend.complaints.models import Complaint, Status
-from backend.sla.clocks import running_clock
+from backend.complaints.models import Complaint, ComplaintEvent, Status
+from backend.sla.clocks import OPEN_STATES, running_clock, start_clock
 from backend.sla.models import ClockKind, ClockState, SlaClock
 
 
@@ -48,3 +49,40 @@ def withdraw_expired(
         lifecycle.deem_withdrawn(session=session, complaint=complaint, at=now)
         withdrawn.append(complaint.id)
     return withdrawn
+
+
+def start_missing_verification(*, session: Session) -> list[int]:
+    """Start the verification clock of every complaint the citizen completed before that clock
+    existed: back in `submitted`, its completion clock stopped, no clock open. The clock counts
+    from the completion (the last `complete_info` event), so a deadline already passed shows as
+    a breach at the next sweep. Running it again finds nothing more to do."""
+    has_open_clock = (
+        select(SlaClock.id)
+        .where(SlaClock.complaint_id == Complaint.id, SlaClock.state.in_(OPEN_STATES))
+        .exists()
+    )
+    completed = (
+        select(ComplaintEvent.occurred_at)
+        .where(
+            ComplaintEvent.complaint_id == Complaint.id,
+            ComplaintEvent.action == "complete_info",
+        )
+        .order_by(ComplaintEvent.seq.desc())
+        .limit(1)
+        .scalar_subquery()
+    )
+    rows = session.execute(
+        select(Complaint, completed.label("completed_at"))
+        .where(Complaint.status == Status.SUBMITTED, ~has_open_clock, completed.is_not(None))
+        .order_by(Complaint.id)
+    ).all()
+    for complaint, completed_at in rows:
+        start_clock(
+            session=session,
+            complaint_id=complaint.id,
+            agency_id=complaint.agency_id,
+            category_id=complaint.category_id,
+            kind=ClockKind.VERIFICATION,
+            at=completed_at,
+        )
+    return [complaint.id for complaint, _ in rows]

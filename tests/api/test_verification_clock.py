@@ -14,9 +14,11 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 
 from flask.testing import FlaskClient
+from sqlalchemy import text
 
 from backend.complaints.actions import ACTIONS
 from backend.complaints.models import Status
+from backend.extensions import db
 from backend.sla.models import STAFF_CLOCKS
 from tests.api.fault_helpers import frozen
 from tests.conftest import ROLE_EMAILS, user_by_email
@@ -243,3 +245,30 @@ def test_a_verification_clock_left_unanswered_is_swept_escalated_and_reported(
         assert "Pasal 54 ayat (3)" in item["consequence"]
         body = _complaint(client, verifier, cid).get_json()
         assert _latest_clocks(body)["verification"]["breached_at"] is not None
+
+
+def test_complaints_completed_before_the_upgrade_get_their_clock_once(app, client, headers_for):
+    """A complaint completed before this clock existed had none running: the upgrade's command
+    starts it, counted from the completion, and a second run starts nothing."""
+    with frozen(MONDAY) as traveller:
+        verifier, citizen = headers_for("verifier"), headers_for("citizen")
+        cid = file_complaint(client, citizen, complainant=None)["id"]
+        act_ok(client, verifier, cid, action="request_info", reason="Lampirkan foto KK")
+        completed = act_ok(client, citizen, cid, action="complete_info")
+        completed_at = _latest_clocks(completed)["verification"]["started_at"]
+        with app.app_context():  # the complaint as an older version left it
+            db.session.execute(
+                text("DELETE FROM sla_clocks WHERE complaint_id = :id AND kind = 'verification'"),
+                {"id": cid},
+            )
+            db.session.commit()
+        traveller.shift(timedelta(days=2))
+        runner = app.test_cli_runner()
+        first = runner.invoke(args=["complaints", "start-missing-clocks"])
+        assert first.exit_code == 0, first.output
+        assert "verification clocks started: 1" in first.output
+        again = runner.invoke(args=["complaints", "start-missing-clocks"])
+        assert "verification clocks started: 0" in again.output
+        body = _complaint(client, headers_for("verifier"), cid).get_json()
+    clock = _latest_clocks(body)["verification"]
+    assert clock["state"] == "running" and clock["started_at"] == completed_at
