@@ -23,6 +23,7 @@ DEEP_LINKS = (
     "/lapor",
     "/tanda-terima",
     "/lacak",
+    "/publik",
     "/masuk",
     "/daftar",
     "/saya",

@@ -238,6 +238,7 @@ class ComplaintQuerySchema(ma.Schema):
 class PublicQuerySchema(ma.Schema):
     """Filters of the public list."""
 
+    status = fields.List(fields.String(validate=_choices(Status)))
     category = fields.String(validate=validate.Length(max=40))
     agency = fields.String(validate=validate.Length(max=40))
     kecamatan = fields.String(validate=validate.Length(max=20))

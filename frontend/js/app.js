@@ -10,6 +10,7 @@ route("/", view("home"));
 route("/lapor", view("file"));
 route("/tanda-terima", view("receipt"));
 route("/lacak", view("track"));
+route("/publik", view("public"));
 route("/masuk", view("login"));
 route("/daftar", view("register"));
 route("/saya", view("mine"));
@@ -21,7 +22,7 @@ fallback(view("notfound"));
 
 function drawNav(path) {
   const user = currentUser();
-  const links = [["/", "nav.home"], ["/lapor", "nav.file"], ["/lacak", "nav.track"]];
+  const links = [["/", "nav.home"], ["/lapor", "nav.file"], ["/lacak", "nav.track"], ["/publik", "nav.public"]];
   if (!user) links.push(["/masuk", "nav.login"], ["/daftar", "nav.register"]);
   else if (!can("complaints.queue")) links.push(["/saya", "nav.mine"]);
   else {

@@ -312,6 +312,18 @@ def test_only_verified_public_complaints_are_public_and_without_names(app, clien
     for key in ("tracking_code", "pin", "complainant"):
         assert all(key not in c for c in items)
 
+    # the public page searches by words and filters by status (issue 14, item 9)
+    found = client.get("/api/v1/public/complaints", query_string={"q": "bernama"}).get_json()
+    assert [c["id"] for c in found["items"]] == [named["id"]]
+    open_ones = client.get(
+        "/api/v1/public/complaints", query_string=[("status", "verified"), ("status", "closed")]
+    ).get_json()
+    assert len(open_ones["items"]) == 2
+    closed = client.get("/api/v1/public/complaints", query_string={"status": "closed"})
+    assert closed.get_json()["items"] == []
+    bad = client.get("/api/v1/public/complaints", query_string={"status": "secret"})
+    assert bad.status_code == 422
+
 
 # --- changing privacy -------------------------------------------------------------------------
 
