@@ -213,6 +213,16 @@ class ComplaintListItemSchema(ma.Schema):
     late_filing = fields.Boolean()
     next_due_at = LocalDateTime(allow_none=True)
     overdue = fields.Boolean()
+    assigned_officer = fields.String(
+        allow_none=True, metadata={"description": "Nama petugas / the assigned officer (staff)"}
+    )
+    delivery_channel = fields.String(
+        allow_none=True, metadata={"description": "How the decision was delivered"}
+    )
+    dispute_window_ends_at = LocalDateTime(
+        allow_none=True,
+        metadata={"description": "End of the complainant's window to dispute the decision"},
+    )
 
 
 class ComplaintQuerySchema(ma.Schema):

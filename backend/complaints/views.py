@@ -71,14 +71,17 @@ def shown(complaint: Complaint, **extra: Any) -> Presented:
     )
 
 
+def _for_caller(handling: dict[str, Any], principal: Principal) -> dict[str, Any]:
+    """How the case is handled, as this caller may see it: staff's names are for staff."""
+    return handling if principal.is_staff else {**handling, "assigned_officer": None}
+
+
 def complaint_body(complaint: Complaint, principal: Principal) -> Presented:
     """A complaint for this caller: the identity only where the law allows them to see it."""
     visible = POLICY.can(principal, "complaints.see_identity", complaint)
     zone = zone_of_agency(session=db.session, agency_id=complaint.agency_id)
     show_times_in(zone)  # the clocks and events shown with it
-    handling = lifecycle.handling(session=db.session, complaint=complaint)
-    if not principal.is_staff:
-        handling["assigned_officer"] = None  # staff's names are for staff
+    handling = _for_caller(lifecycle.handling(session=db.session, complaint=complaint), principal)
     return shown(
         complaint,
         complainant=complaint.identity if visible else None,
@@ -144,8 +147,13 @@ class Complaints(MethodView):
             session=db.session, principal=current_principal(), filters=filters, **paging
         )
         now = now_utc()
+        principal = current_principal()
+        handled = lifecycle.handling_of(session=db.session, complaints=list(page.items))
         body = page_body(page)
-        body["items"] = [shown(c, overdue=c.overdue_at(now)) for c in page.items]
+        body["items"] = [
+            shown(c, overdue=c.overdue_at(now), **_for_caller(handled[c.id], principal))
+            for c in page.items
+        ]
         return body
 
 

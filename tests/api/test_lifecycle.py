@@ -226,6 +226,13 @@ def test_full_path_with_clocks(client, app, headers_for):
     own = get(client, citizen, cid).get_json()
     assert own["assigned_officer"] is None  # staff's names are for staff
     assert own["dispute_window_ends_at"] == body["dispute_window_ends_at"]
+    # the queue shows the same (item 7, the queue), the citizen's own list no names
+    [row] = [c for c in client.get(URL, headers=verifier).get_json()["items"] if c["id"] == cid]
+    assert (row["assigned_officer"], row["delivery_channel"]) == (officer_name, "email")
+    assert row["dispute_window_ends_at"] == body["dispute_window_ends_at"]
+    [mine] = [c for c in client.get(URL, headers=citizen).get_json()["items"] if c["id"] == cid]
+    assert mine["assigned_officer"] is None
+    assert mine["dispute_window_ends_at"] == body["dispute_window_ends_at"]
 
     # staff wait for the dispute window; the complainant may accept at once
     problem(act(client, officer, cid, action="close"), 409, "dispute_window_open")
