@@ -365,7 +365,9 @@ def _effects(
             _reroute(session=session, complaint=complaint, agency_code=data["agency_code"])
         if complaint.agency_id is None:
             raise ValidationFailed(errors={"agency_code": ["No route: name the agency."]})
-        return {"agency_id": complaint.agency_id}
+        # the code as well as the id: the timeline names where the file went
+        agency = session.get(Agency, complaint.agency_id)
+        return {"agency_id": complaint.agency_id, "agency": agency.code if agency else None}
     if name == "reroute":
         if not data.get("agency_code"):
             raise ValidationFailed(errors={"agency_code": ["Required."]})

@@ -300,7 +300,10 @@ def test_verifier_reroutes_with_a_reason(e2e_browser: Any, live_server: str, liv
     web = Page(e2e_browser, live_server)
     login(web, VERIFIER)
     page = web.goto(f"/pengaduan/{receipt['id']}")
-    expect(page.locator("dl.facts").first).to_contain_text("(DISDUKCAPIL)")
+    # names, never codes (issue 14, item 4)
+    facts = page.locator("dl.facts").first
+    expect(facts).to_contain_text("Dinas Kependudukan dan Pencatatan Sipil")
+    expect(facts).not_to_contain_text("DISDUKCAPIL")
     act(
         page,
         "reroute",
@@ -309,9 +312,15 @@ def test_verifier_reroutes_with_a_reason(e2e_browser: Any, live_server: str, liv
             "Alasan / catatan": "Perizinan usaha, bukan wewenang Disdukcapil.",
         },
     )
-    expect(page.locator("dl.facts").first).to_contain_text("(DPMPTSP)")
-    expect(page.locator("dl.facts").first).not_to_contain_text("(DISDUKCAPIL)")
-    expect(page.locator("ol.timeline")).to_contain_text("bukan wewenang Disdukcapil")
+    expect(facts).to_contain_text("Dinas Penanaman Modal")
+    expect(facts).not_to_contain_text("Dinas Kependudukan")
+    # the timeline says who did what in words (item 7)
+    timeline = page.locator("ol.timeline")
+    expect(timeline).to_contain_text("bukan wewenang Disdukcapil")
+    expect(timeline).to_contain_text(
+        re.compile(r"mengalihkan pengaduan dari Dinas Kependudukan .* ke Dinas Penanaman Modal")
+    )
+    expect(timeline).not_to_contain_text("DPMPTSP")
     assert web.foreign == [] and web.console_errors == []
     web.context.close()
 
@@ -336,6 +345,7 @@ def test_verifier_rejects_with_reason_and_ground(
     expect(page.get_by_role("status")).to_have_text(re.compile("Tindakan tersimpan"))
     expect(page.get_by_test_id("status")).to_have_text("Ditolak")
     expect(page.locator("ol.timeline")).to_contain_text("Bukan pengaduan pelayanan publik.")
+    expect(page.locator("ol.timeline")).to_contain_text("menolak pengaduan (Bukan pengaduan)")
     assert page.get_by_test_id("action-reject").count() == 0
     assert web.foreign == [] and web.console_errors == []
     web.context.close()
@@ -388,6 +398,7 @@ def test_assign_picks_an_officer_by_name(e2e_browser: Any, live_server: str, liv
     page.get_by_test_id("action-assign-go").click()
     page.get_by_test_id("action-assign-confirm").click()
     expect(page.get_by_test_id("status")).to_have_text("Ditindaklanjuti")
-    expect(page.locator("ol.timeline")).to_contain_text("Tugaskan petugas")
+    officer_name = choice.split(" (")[0]
+    expect(page.locator("ol.timeline")).to_contain_text(f"menugaskan {officer_name}.")
     assert web.foreign == [] and web.console_errors == []
     web.context.close()

@@ -19,10 +19,8 @@ export default async function complaintView(main, { params }) {
   const [agencyList, categoryList, areaList] = await Promise.all(
     ["listAgencies", "listCategories", "listAreas"].map((op) => call(op).then((r) => r.data).catch(() => [])));
   const agencies = can("complaints.queue") ? agencyList : [];
-  const nameOf = (list, code) => {
-    const found = list.find((item) => item.code === code);
-    return found ? `${found.name} (${code})` : code;
-  };
+  // names, never codes (issue 14, item 4)
+  const nameOf = (list, code) => (list.find((item) => item.code === code) || {}).name || code;
   const body = h("div");
   main.append(body);
 
@@ -134,7 +132,7 @@ export default async function complaintView(main, { params }) {
           },
         }))
         : h("p", {}, t("actions.none")),
-      h("h2", {}, t("timeline.heading")), timelineList(events),
+      h("h2", {}, t("timeline.heading")), timelineList(events, (code) => (code ? nameOf(agencyList, code) : null)),
       h("h2", {}, t("attachments.heading")),
       files.length ? h("ul", {}, files.map((a) => h("li", {},
         h("a", { href: url("downloadComplaintAttachment", { path: { complaint_id: c.id, attachment_id: a.id } }), download: a.filename }, a.filename),

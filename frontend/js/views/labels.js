@@ -24,14 +24,41 @@ export function clocksTable(clocks) {
     }))));
 }
 
-/** The timeline, oldest first. */
-export function timelineList(events) {
+/** Who acted, in words: staff and partner apps by name, the complainant and the system by role. */
+function actorOf(e) {
+  if (e.actor_kind === "complainant") return t("actor.complainant");
+  if (e.actor_kind === "system") return t("actor.system");
+  return e.actor_label || t("actor.staff");
+}
+
+/** One sentence of who did what: "Budi memverifikasi berkas dan meneruskannya ke Dinas ...". */
+function whatHappened(e, agencyName) {
+  const d = e.data || {};
+  const what = e.action || e.kind;
+  const values = {
+    who: actorOf(e),
+    agency: agencyName(d.agency),
+    from: agencyName(d.from_agency),
+    to: agencyName(d.to_agency),
+    officer: d.officer,
+    channel: d.delivery_channel ? label("channel", d.delivery_channel) : null,
+    ground: d.resolution_code ? label("resolution", d.resolution_code) : null,
+  };
+  // a sentence whose details are all known, else its short form (no agency named, say)
+  const full = tOr(`done.${what}`, null);
+  const needs = full ? [...full.matchAll(/\{(\w+)\}/g)].map((m) => m[1]) : [];
+  if (full && needs.every((k) => values[k])) return t(`done.${what}`, values);
+  if (tOr(`done.${what}_short`, null)) return t(`done.${what}_short`, values);
+  return e.action ? label("action", e.action) : label("event", e.kind);
+}
+
+/** The timeline, oldest first; `agencyName` turns an agency's code into its name. */
+export function timelineList(events, agencyName = () => null) {
   if (!events || !events.length) return h("p", {}, t("timeline.none"));
   return h("ol", { class: "timeline" }, events.map((e) => h("li", {},
     h("strong", {}, formatDateTime(e.occurred_at, e.time_zone)), " — ",
-    e.action ? label("action", e.action) : label("event", e.kind),
-    e.to_status ? ` → ${label("status", e.to_status)}` : "",
-    e.actor_label ? ` (${e.actor_label})` : "",
+    whatHappened(e, agencyName),
+    e.to_status && e.to_status !== e.from_status ? ` ${t("timeline.now", { status: label("status", e.to_status) })}` : "",
     e.reason ? h("div", {}, `${t("timeline.reason")}: `, e.reason) : null,
     e.body ? h("div", {}, e.body) : null,
     e.data && e.data.decision ? h("div", {}, `${t("timeline.decision")}: `, e.data.decision) : null)));
