@@ -49,7 +49,9 @@ export default async function intake(main) {
       const payload = { ...complaintBody(v), channel: v.channel, received_at: localIso(v.received_at) };
       const { data } = await call("createComplaint", { body: payload, headers: { "Idempotency-Key": idempotencyKey() } });
       const category = categories.find((c) => c.code === data.category);
-      store.receipt = { ...data, categoryName: category && category.name };
+      // the citizen's contacts go with the receipt (memory only: staff desks are shared), so the
+      // officer can hand it over on the channel the citizen came by
+      store.receipt = { ...data, categoryName: category && category.name, handOver: { phone: v.phone || "", email: v.email || "" } };
       await navigate("/tanda-terima");
     } catch (error) { showError(errors, error); }
   });

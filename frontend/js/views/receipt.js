@@ -25,6 +25,30 @@ function saveAsFile(r) {
   setTimeout(() => URL.revokeObjectURL(a.href), 1000);
 }
 
+/** The receipt as a short message: what an officer sends by SMS or WhatsApp. */
+function asMessage(r) {
+  const link = `${location.origin}/lacak?kode=${encodeURIComponent(r.tracking_code)}`;
+  return t("receipt.message", { code: r.tracking_code, pin: r.pin, link });
+}
+
+/** Assisted intake: how the officer hands the receipt to the citizen, by the channel they came on. */
+function handOver(r) {
+  const { phone, email } = r.handOver;
+  const digits = phone.replace(/\D/g, "").replace(/^0/, "62");
+  const text = encodeURIComponent(asMessage(r));
+  const ways = [];
+  if (["walk_in", "letter", "complaint_box"].includes(r.channel) || (!phone && !email)) ways.push(h("p", {}, t(`receipt.handover_${r.channel === "walk_in" ? "print" : "post"}`)));
+  if (email) ways.push(h("p", {}, t("receipt.handover_email", { email })));
+  if (phone && ["whatsapp", "telephone"].includes(r.channel)) {
+    ways.push(h("a", { class: "button secondary", href: `https://wa.me/${digits}?text=${text}`, target: "_blank", rel: "noopener", "data-testid": "handover-whatsapp" }, t("receipt.handover_whatsapp")));
+  }
+  if (phone && ["sms", "telephone", "whatsapp"].includes(r.channel)) {
+    ways.push(h("a", { class: "button secondary", href: `sms:${phone}?body=${text}`, "data-testid": "handover-sms" }, t("receipt.handover_sms")));
+  }
+  return h("section", { class: "no-print", "aria-labelledby": "handover-h", "data-testid": "handover" },
+    h("h2", { id: "handover-h" }, t("receipt.handover_heading")), h("p", {}, t("receipt.handover_intro", { channel: label("channel", r.channel) })), ...ways);
+}
+
 export default function receipt(main) {
   const r = keptReceipt();
   if (!r) {
@@ -50,6 +74,7 @@ export default function receipt(main) {
       h("div", { class: "warning", role: "note" }, h("strong", {}, t("receipt.keep_pin_title")), " ", t("receipt.keep_pin")),
       r.late_filing ? h("p", { class: "warning" }, t("receipt.late_filing")) : null,
       r.failedUploads && r.failedUploads.length ? h("p", { class: "error" }, t("receipt.upload_failed", { files: r.failedUploads.join(", ") })) : null),
+    r.handOver ? handOver(r) : null,
     h("div", { class: "actions no-print" },
       h("button", { type: "button", onclick: () => window.print() }, t("receipt.print")),
       h("button", { type: "button", "data-testid": "receipt-save", onclick: () => saveAsFile(r) }, t("receipt.save")),
