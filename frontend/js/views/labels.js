@@ -44,10 +44,12 @@ function whatHappened(e, agencyName) {
     channel: d.delivery_channel ? label("channel", d.delivery_channel) : null,
     ground: d.resolution_code ? label("resolution", d.resolution_code) : null,
   };
-  // a sentence whose details are all known, else its short form (no agency named, say)
-  const full = tOr(`done.${what}`, null);
+  // a sentence whose details are all known (staff's own wording first, where it differs), else
+  // its short form (no agency named, say)
+  const key = tOr(`done.${what}_${e.actor_kind}`, null) !== null ? `done.${what}_${e.actor_kind}` : `done.${what}`;
+  const full = tOr(key, null);
   const needs = full ? [...full.matchAll(/\{(\w+)\}/g)].map((m) => m[1]) : [];
-  if (full && needs.every((k) => values[k])) return t(`done.${what}`, values);
+  if (full && needs.every((k) => values[k])) return t(key, values);
   if (tOr(`done.${what}_short`, null)) return t(`done.${what}_short`, values);
   return e.action ? label("action", e.action) : label("event", e.kind);
 }
