@@ -87,7 +87,7 @@ def field_reason(field: fields.Field | None, text: str) -> Reason:
         return "unstorable", {}
     if field is None:
         unknown = ma.Schema._default_error_messages["unknown"]
-        return ("unknown", {}) if text == unknown else ("invalid", {"detail": text})
+        return ("unknown", {}) if text == unknown else ("invalid", {})
     for key, template in field.error_messages.items():
         if not _template_matches(str(template), text):
             continue
@@ -100,7 +100,7 @@ def field_reason(field: fields.Field | None, text: str) -> Reason:
     for validator in field.validators:
         if any(_template_matches(t, text) for t in _validator_templates(validator)):
             return _validator_reason(validator)
-    return "invalid", {"detail": text}
+    return "invalid", {}
 
 
 def _by_data_key(schema: ma.Schema) -> dict[str, fields.Field]:
