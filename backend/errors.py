@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from backend import field_messages
+
 # code -> (title id, title en, detail id, detail en); details may use str.format fields
 MESSAGES: dict[str, tuple[str, str, str, str]] = {
     "bad_request": (
@@ -337,10 +339,43 @@ class DomainError(Exception):
 
 
 class ValidationFailed(DomainError):
-    """Input was well-formed but breaks a rule (field errors in `errors`)."""
+    """Input was well-formed but breaks a rule (field errors in `errors`).
+
+    `fields` says why each field was refused, as a key of `backend.field_messages` and its
+    parameters; from it come `messages` (each field's message in id and en) and, unless given,
+    `errors` (the English message, nested by the field's path as marshmallow nests them).
+    """
 
     status = 422
     code = "validation_failed"
+
+    def __init__(
+        self,
+        code: str | None = None,
+        *,
+        errors: dict[str, Any] | None = None,
+        fields: dict[str, tuple[str, dict[str, Any]]] | None = None,
+        **params: Any,
+    ) -> None:
+        self.messages = {
+            path: field_messages.localized(key, path, **values)
+            for path, (key, values) in (fields or {}).items()
+        }
+        if errors is None and self.messages:
+            errors = {}
+            for path, message in self.messages.items():
+                *parents, name = path.split(".")
+                place = errors
+                for parent in parents:
+                    place = place.setdefault(parent, {})
+                place[name] = [message["en"]]
+        super().__init__(code, errors=errors, **params)
+
+
+def invalid(path: str, key: str, /, code: str | None = None, **params: Any) -> ValidationFailed:
+    """The field at `path` (dotted) is refused for the reason `key` of `backend.field_messages`
+    (with its parameters); `code` names the problem when it is more than "validation_failed"."""
+    return ValidationFailed(code, fields={path: (key, params)})
 
 
 class Unauthorized(DomainError):

@@ -22,7 +22,7 @@ from backend.auth.models import User
 from backend.auth.principal import Principal
 from backend.auth.roles import Role
 from backend.db import Page, reference
-from backend.errors import Conflict, NotFound, ValidationFailed
+from backend.errors import Conflict, NotFound, ValidationFailed, invalid
 
 
 def list_agencies(*, session: Session) -> list[Agency]:
@@ -67,7 +67,7 @@ def agency_by_code(*, session: Session, code: str, field: str = "agency_code") -
     """An agency by its code; a validation error on `field` if there is none."""
     agency = session.scalar(select(Agency).where(Agency.code == code))
     if agency is None:
-        raise ValidationFailed(errors={field: [f"Unknown agency {code!r}."]})
+        raise invalid(field, "unknown_code", value=code)
     return agency
 
 
@@ -163,14 +163,14 @@ def agency_id_by_code(*, session: Session, code: str, field: str = "agency_code"
     for agency_id, agency_code in agencies.items():
         if agency_code == code:
             return agency_id
-    raise ValidationFailed(errors={field: [f"Unknown agency {code!r}."]})
+    raise invalid(field, "unknown_code", value=code)
 
 
 def category_by_code(*, session: Session, code: str) -> CategoryRef:
     """An active category by code; a validation error on `category` if there is none."""
     category = reference.cached(session, "categories", _active_categories).get(code)
     if category is None:
-        raise ValidationFailed(errors={"category": [f"Unknown category {code!r}."]})
+        raise invalid("category", "unknown_code", value=code)
     return category
 
 
@@ -210,15 +210,13 @@ def check_area(*, session: Session, kecamatan_code: str | None, kelurahan: str |
     """A kelurahan must belong to the kecamatan given with it."""
     if kecamatan_code is None:
         if kelurahan is not None:
-            raise ValidationFailed(errors={"kelurahan": ["Give the kecamatan too."]})
+            raise invalid("kelurahan", "needs_kecamatan")
         return
     kecamatan, kelurahan_of = reference.cached(session, "areas", _areas)
     if kecamatan_code not in kecamatan:
-        raise ValidationFailed(errors={"kecamatan": [f"Unknown kecamatan {kecamatan_code!r}."]})
+        raise invalid("kecamatan", "unknown_code", value=kecamatan_code)
     if kelurahan is not None and (kecamatan_code, kelurahan) not in kelurahan_of:
-        raise ValidationFailed(
-            errors={"kelurahan": [f"{kelurahan!r} is not in kecamatan {kecamatan_code}."]}
-        )
+        raise invalid("kelurahan", "not_in_kecamatan", value=kelurahan, kecamatan=kecamatan_code)
 
 
 def _routes(session: Session) -> dict[int, dict[str | None, AgencyRef]]:

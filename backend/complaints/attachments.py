@@ -22,7 +22,7 @@ from backend.complaints.timeline import actor_of, append_event
 from backend.errors import (
     NotFound,
     PayloadTooLarge,
-    ValidationFailed,
+    invalid,
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
@@ -62,12 +62,12 @@ def store_attachment(
         select(func.count()).select_from(Attachment).where(Attachment.complaint_id == complaint.id)
     )
     if (count or 0) >= MAX_FILES_PER_COMPLAINT:
-        raise ValidationFailed(errors={"file": [f"At most {MAX_FILES_PER_COMPLAINT} files."]})
+        raise invalid("file", "too_many_files", max=MAX_FILES_PER_COMPLAINT)
     content = stream.read(MAX_FILE_BYTES + 1)
     if len(content) > MAX_FILE_BYTES:
         raise PayloadTooLarge(limit=MAX_FILE_BYTES)
     if not content:
-        raise ValidationFailed(errors={"file": ["The file is empty."]})
+        raise invalid("file", "file_empty")
     mime = files.sniff(content)
     content = files.clean(content, mime, max_pixels)
     key = secrets.token_hex(16)

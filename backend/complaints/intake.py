@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import exists, select
 from sqlalchemy.orm import Session
 
+from backend import localtime
 from backend.agencies.service import category_by_code, check_area, route
 from backend.auth.models import User
 from backend.auth.principal import Principal
@@ -37,7 +38,7 @@ from backend.complaints.models import (
 )
 from backend.db import reference
 from backend.db.writes import Rows, insert_together, with_defaults
-from backend.errors import ValidationFailed
+from backend.errors import invalid
 from backend.keys import PinKeys
 from backend.notifications.models import OutboxMessage
 from backend.notifications.service import rows as outbox_rows
@@ -48,6 +49,8 @@ from backend.sla.working_calendar import CalendarHorizonError
 
 # Staff may type in an assisted complaint this long after it was really received
 MAX_BACKDATE = timedelta(days=30)
+# a desk clock a little ahead of the server's is no receipt in the future
+FUTURE_TOLERANCE = timedelta(minutes=5)
 IDENTITY_FIELDS = (
     "kind",
     "name",
@@ -147,7 +150,9 @@ def file_complaint(
     # days are counted in the agency's zone: a UTC date is a day behind before 07:00 WIB
     received_day = calendar.local_date(received_at)
     if data.get("service_date") and data["service_date"] > received_day:
-        raise ValidationFailed(errors={"service_date": ["Later than the complaint's receipt."]})
+        raise invalid(
+            "service_date", "not_later_than_receipt", received=received_at.astimezone(calendar.zone)
+        )
     late = data.get("service_date") is not None and _filed_late(
         calendar, data["service_date"], received_day, late_filing_days
     )
@@ -230,18 +235,23 @@ def _check_intake(
     channel = data.get("channel") or (Channel.API if principal.is_client else Channel.WEB)
     received_at = data.get("received_at") or now
     if channel in ASSISTED_CHANNELS and not principal.is_staff:
-        raise ValidationFailed(errors={"channel": ["Assisted channels are recorded by staff."]})
+        raise invalid("channel", "staff_only")
     if not principal.is_staff:
         if data.get("received_at") is not None:
-            raise ValidationFailed(errors={"received_at": ["Only staff record a receipt time."]})
+            raise invalid("received_at", "staff_only")
         if data.get("source", Source.SERVICE_RECIPIENT) != Source.SERVICE_RECIPIENT:
-            raise ValidationFailed(errors={"source": ["Only staff record other sources."]})
-    if received_at > now + timedelta(minutes=5):
-        raise ValidationFailed(errors={"received_at": ["Cannot be in the future."]})
+            raise invalid("source", "staff_only")
+    # the agency is not known yet: its limits are told in the city's zone
+    zone = localtime.zone(localtime.DEFAULT_ZONE)
+    if received_at > now + FUTURE_TOLERANCE:
+        raise invalid("received_at", "not_in_future", latest=now.astimezone(zone))
     if received_at < now - MAX_BACKDATE:
-        raise ValidationFailed(errors={"received_at": ["More than 30 days ago."]})
+        earliest = (now - MAX_BACKDATE).astimezone(zone)
+        raise invalid(
+            "received_at", "received_too_early", days=MAX_BACKDATE.days, earliest=earliest
+        )
     if not data.get("consent"):
-        raise ValidationFailed(errors={"consent": ["Consent stands for the signature (42(3))."]})
+        raise invalid("consent", "consent_required")
     return channel, received_at
 
 
@@ -383,9 +393,7 @@ def _identity(
         assert user is not None
         given = {"name": user.full_name, "email": user.email, "phone": user.phone, **given}
     if not given.get("name"):
-        raise ValidationFailed(
-            errors={"complainant": {"name": ["Required unless the complaint is anonymous."]}}
-        )
+        raise invalid("complainant.name", "name_required")
     return {k: given.get(k) for k in IDENTITY_FIELDS} | {
         "kind": given.get("kind") or ComplainantKind.PERSON
     }

@@ -28,7 +28,7 @@ from backend.complaints.permissions import POLICY, is_complainant
 from backend.complaints.queries import complaint_to_change
 from backend.complaints.timeline import actor_of, append_event
 from backend.db import now_utc
-from backend.errors import Conflict, DomainError, ValidationFailed
+from backend.errors import Conflict, DomainError, ValidationFailed, invalid
 from backend.sla.calendars import calendar_code_of, compute_deadline
 from backend.sla.clocks import (
     OPEN_STATES,
@@ -233,7 +233,7 @@ def transition(
     data = data or {}
     action = ACTIONS.get(action_name)
     if action is None:
-        raise ValidationFailed(errors={"action": [f"Unknown action {action_name!r}."]})
+        raise invalid("action", "one_of", choices=", ".join(sorted(ACTIONS)))
     POLICY.require(principal, f"complaints.transition.{action_name}", complaint)
     lock_open_clocks(session=session, complaint_id=complaint.id)
     problem = _state_problem(
@@ -248,7 +248,7 @@ def transition(
         raise problem
     if action.reason_required and not (reason and reason.strip()):
         raise ValidationFailed(
-            "reason_required", errors={"reason": ["Required."]}, action=action_name
+            "reason_required", fields={"reason": ("required", {})}, action=action_name
         )
     return _apply(
         session=session,
@@ -364,13 +364,13 @@ def _effects(
         if data.get("agency_code"):
             _reroute(session=session, complaint=complaint, agency_code=data["agency_code"])
         if complaint.agency_id is None:
-            raise ValidationFailed(errors={"agency_code": ["No route: name the agency."]})
+            raise invalid("agency_code", "no_route")
         # the code as well as the id: the timeline names where the file went
         agency = session.get(Agency, complaint.agency_id)
         return {"agency_id": complaint.agency_id, "agency": agency.code if agency else None}
     if name == "reroute":
         if not data.get("agency_code"):
-            raise ValidationFailed(errors={"agency_code": ["Required."]})
+            raise invalid("agency_code", "required")
         old = session.get(Agency, complaint.agency_id) if complaint.agency_id else None
         _reroute(session=session, complaint=complaint, agency_code=data["agency_code"])
         complaint.assigned_officer_id = None
@@ -389,14 +389,12 @@ def _effects(
             or officer.role not in (Role.OFFICER, Role.AGENCY_HEAD)
             or not officer.is_active
         ):
-            raise ValidationFailed(
-                errors={"officer_id": ["Name an active officer of the complaint's agency."]}
-            )
+            raise invalid("officer_id", "officer")
         complaint.assigned_officer_id = officer.id
         return {"officer_id": officer.id, "officer": officer.full_name}
     if name == "decide":
         if not (data.get("decision") or "").strip():
-            raise ValidationFailed(errors={"decision": ["Required."]})
+            raise invalid("decision", "required")
         complaint.decision = data["decision"]
         complaint.decided_at = at
         complaint.compensation_awarded = data.get("compensation_awarded")
@@ -424,7 +422,7 @@ def _effects(
     if name == "reject":
         code = data.get("resolution_code") or "outside_authority"
         if code not in RESOLUTION_CODES:
-            raise ValidationFailed(errors={"resolution_code": [f"One of {RESOLUTION_CODES}."]})
+            raise invalid("resolution_code", "one_of", choices=", ".join(RESOLUTION_CODES))
         complaint.resolution_code = code
         complaint.closed_at = at
         return {"resolution_code": code}

@@ -11,7 +11,8 @@ from flask import Flask, Response, json, request
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm.exc import StaleDataError
 
-from backend.errors import DomainError, message
+from backend.errors import DomainError, ValidationFailed, message
+from backend.web.field_errors import Messages, schema_messages
 
 log = logging.getLogger(__name__)
 
@@ -29,10 +30,15 @@ def problem_response(
     /,
     *,
     errors: dict[str, Any] | None = None,
+    messages: Messages | None = None,
     headers: dict[str, str] | None = None,
     **params: Any,
 ) -> Response:
-    """An RFC 9457 problem document in the caller's language."""
+    """An RFC 9457 problem document in the caller's language.
+
+    With field `errors`, `messages` holds each field's message in id and en, keyed by its
+    dotted path (`complainant.name`); a field given none in `messages` gets one from its error.
+    """
     lang = request_language()
     title, detail = message(code, lang, **params)
     body: dict[str, Any] = {
@@ -44,12 +50,20 @@ def problem_response(
     }
     if errors:
         body["errors"] = errors
+        body["messages"] = schema_messages(None, errors, None) | (messages or {})
     response = Response(json.dumps(body), status=status, mimetype=PROBLEM_MIMETYPE)
     response.headers["Content-Language"] = lang
     response.headers["Vary"] = "Accept-Language"
     for key, value in (headers or {}).items():
         response.headers[key] = value
     return response
+
+
+class LocalizedMessageSchema(ma.Schema):
+    """One field's message in each language."""
+
+    id = ma.fields.String(required=True, metadata={"description": "Bahasa Indonesia"})
+    en = ma.fields.String(required=True, metadata={"description": "English"})
 
 
 class ProblemSchema(ma.Schema):
@@ -60,7 +74,19 @@ class ProblemSchema(ma.Schema):
     status = ma.fields.Integer(required=True)
     detail = ma.fields.String(required=True)
     code = ma.fields.String(required=True)
-    errors = ma.fields.Dict(keys=ma.fields.String(), values=ma.fields.Raw())
+    errors = ma.fields.Dict(
+        keys=ma.fields.String(),
+        values=ma.fields.Raw(),
+        metadata={"description": "Field errors in English, nested as the body is (machine use)"},
+    )
+    messages = ma.fields.Dict(
+        keys=ma.fields.String(metadata={"description": "The field's dotted path"}),
+        values=ma.fields.Nested(LocalizedMessageSchema),
+        metadata={
+            "description": "Each field of `errors` by its dotted path (`complainant.name`): what "
+            "to correct, naming the field by its form label, in Indonesian and English"
+        },
+    )
 
 
 def register_error_handlers(app: Flask, rollback: Callable[[], None]) -> None:
@@ -73,8 +99,14 @@ def register_error_handlers(app: Flask, rollback: Callable[[], None]) -> None:
 
     @app.errorhandler(DomainError)
     def _domain_error(error: DomainError) -> Response:
+        messages = error.messages if isinstance(error, ValidationFailed) else None
         return problem_response(
-            error.status, error.code, errors=error.errors, headers=error.headers, **error.params
+            error.status,
+            error.code,
+            errors=error.errors,
+            messages=messages,
+            headers=error.headers,
+            **error.params,
         )
 
     @app.errorhandler(StaleDataError)

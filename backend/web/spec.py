@@ -16,6 +16,7 @@ from flask_smorest.utils import deepupdate, prepare_response
 from werkzeug.exceptions import HTTPException
 
 from backend.errors import HTTP_CODES
+from backend.web.field_errors import schema_messages
 from backend.web.parsing import Parser
 from backend.web.problems import PROBLEM_MIMETYPE, ProblemSchema, problem_response
 
@@ -70,16 +71,22 @@ class Api(flask_smorest.Api):
         data = getattr(error, "data", None) or {}
         headers.update(data.get("headers") or {})
         errors = data.get("errors") or data.get("messages")
+        messages = None
         if isinstance(errors, dict) and set(errors) <= WEBARGS_LOCATIONS:
             # webargs nests by location; one location is the common case: flatten it
             errors = errors[next(iter(errors))] if len(errors) == 1 else errors
+            exc = getattr(error, "exc", None)
+            if isinstance(exc, ma.ValidationError) and data.get("schema") is not None:
+                messages = schema_messages(data["schema"], errors, exc.data)
         if isinstance(errors, list):
             # a message about the whole body (invalid JSON): marshmallow's key for that
             errors = {"_schema": errors}
         if status == 500:
             log.exception("unhandled error", exc_info=getattr(error, "original_exception", None))
         params = {"limit": request.max_content_length} if status == 413 else {}
-        return problem_response(status, code, errors=errors, headers=headers, **params)
+        return problem_response(
+            status, code, errors=errors, messages=messages, headers=headers, **params
+        )
 
 
 class Blueprint(flask_smorest.Blueprint):

@@ -1,5 +1,5 @@
 // Building DOM: text always goes in through textContent, never as HTML.
-import { t } from "./i18n.js";
+import { currentLang, formatNumber, t, tOr } from "./i18n.js";
 
 /** h("p", {class: "x"}, "text", child) -> element; strings become text nodes. */
 export function h(tag, attrs = {}, ...children) {
@@ -33,16 +33,17 @@ function append(el, children) {
 let uid = 0;
 export function nextId(prefix = "f") { uid += 1; return `${prefix}-${uid}`; }
 
-/** A labelled form control with an optional hint; returns {wrap, input}. */
-export function field({ label, name, type = "text", required = false, hint, options, value, attrs = {} }) {
+/** A labelled form control with an optional hint; returns {wrap, input}. `path` is the API
+ * field it fills (dotted, e.g. complainant.name; its name unless given): a problem's message
+ * about that field is shown next to it. */
+export function field({ label, name, path = name, type = "text", required = false, hint, options, value, attrs = {} }) {
   const id = nextId(name);
   const hintId = hint ? `${id}-hint` : undefined;
+  const common = { id, name, required, "aria-describedby": hintId, "data-field": path, ...attrs };
   let input;
-  if (type === "textarea") input = h("textarea", { id, name, required, "aria-describedby": hintId, ...attrs });
-  else if (type === "select") {
-    input = h("select", { id, name, required, "aria-describedby": hintId, ...attrs },
-      (options || []).map(([v, text]) => h("option", { value: v }, text)));
-  } else input = h("input", { id, name, type, required, "aria-describedby": hintId, ...attrs });
+  if (type === "textarea") input = h("textarea", common);
+  else if (type === "select") input = h("select", common, (options || []).map(([v, text]) => h("option", { value: v }, text)));
+  else input = h("input", { ...common, type });
   if (value !== undefined && value !== null) input.value = value;
   const wrap = h("div", { class: "field" },
     h("label", { for: id }, label, required ? h("span", { class: "req", "aria-hidden": "true" }, ` (${t("form.required")})`) : null),
@@ -52,23 +53,28 @@ export function field({ label, name, type = "text", required = false, hint, opti
 }
 
 /** A radio or checkbox with its label (and optional explanation). */
-export function choice({ type = "radio", name, value, label, hint, checked = false }) {
+export function choice({ type = "radio", name, path = name, value, label, hint, checked = false, required = false }) {
   const id = nextId(name);
   const hintId = hint ? `${id}-hint` : undefined;
-  const input = h("input", { type, id, name, value, checked, "aria-describedby": hintId });
+  const input = h("input", { type, id, name, value, checked, required, "aria-describedby": hintId, "data-field": type === "checkbox" ? path : undefined });
   return h("div", { class: "choice" }, input,
     h("div", {}, h("label", { for: id }, label), hint ? h("p", { class: "hint", id: hintId }, hint) : null));
 }
 
-/** Show an API or form error in `box` (role=alert) with the field errors listed. */
-export function showError(box, error) {
+/** Show an API or form error in `box` (role=alert). A problem with field messages is shown
+ * next to its fields (showFieldErrors) when `box` is in their form. */
+export function showError(box, error, options = {}) {
+  const problem = (error && error.problem) || {};
+  const form = box.closest("form");
+  if (form && problem.messages && Object.keys(problem.messages).length) return showFieldErrors(form, box, problem, options);
+  if (form) clearFieldErrors(form);
   box.replaceChildren();
   box.hidden = false;
-  const problem = (error && error.problem) || {};
   box.append(h("p", {}, h("strong", {}, problem.title || t("error.title")), " ", problem.detail || (error && error.message) || ""));
   const fields = flattenErrors(problem.errors);
   if (fields.length) box.append(h("ul", {}, fields.map((line) => h("li", {}, line))));
   box.focus();
+  return null;
 }
 
 function flattenErrors(errors, prefix = "") {
@@ -81,6 +87,124 @@ function flattenErrors(errors, prefix = "") {
     else lines.push(`${name}: ${value}`);
   }
   return lines;
+}
+
+/** The text of a control's label, without the "(wajib)" mark. */
+export function labelOf(el) {
+  const lab = el.id && document.querySelector(`label[for="${el.id}"]`);
+  return lab ? lab.firstChild.textContent : el.name;
+}
+
+/** A field message in the page's language: the API's {id, en}, or a check of this page
+ * ({key, params}) told from the same catalogue the API's come from (field_error.*). */
+function messageText(path, message, control) {
+  if (message.key) {
+    const params = { label: control ? labelOf(control) : path };
+    for (const [name, value] of Object.entries(message.params || {})) params[name] = typeof value === "number" ? formatNumber(value) : value;
+    const own = tOr(`field_error.${message.key}.${path}`, null);
+    return own ? t(`field_error.${message.key}.${path}`, params) : t(`field_error.${message.key}`, params);
+  }
+  return message[currentLang()] || message.id || message.en || "";
+}
+
+/** The browser's own checks of the controls in `scope` (required, lengths, e-mail, pattern):
+ * a problem with a message per invalid field, or null when all are valid. */
+export function checkControls(scope) {
+  const messages = {};
+  for (const el of scope.querySelectorAll("input, select, textarea")) {
+    if (el.closest("[hidden]") || !el.willValidate || el.checkValidity()) continue;
+    const path = el.dataset.field || el.name;
+    if (!messages[path]) messages[path] = validityMessage(el);
+  }
+  return Object.keys(messages).length ? { local: true, messages } : null;
+}
+
+function validityMessage(el) {
+  const v = el.validity;
+  const min = el.minLength > 0 ? el.minLength : null;
+  const max = el.maxLength > 0 ? el.maxLength : null;
+  if (v.valueMissing) return { key: el.type === "checkbox" ? "consent_required" : "required" };
+  if (v.tooShort || v.tooLong) {
+    if (min !== null && max !== null) return { key: "length_between", params: { min, max } };
+    return v.tooShort ? { key: "length_min", params: { min } } : { key: "length_max", params: { max } };
+  }
+  if (v.typeMismatch && el.type === "email") return { key: "email" };
+  if (v.patternMismatch) return { key: "pattern" };
+  if (v.rangeUnderflow) return { key: "range_min", params: { min: el.min } };
+  if (v.rangeOverflow) return { key: "range_max", params: { max: el.max } };
+  return { key: "invalid" };
+}
+
+/** Take every field message out of `form` (and their marks on the controls). */
+export function clearFieldErrors(form) {
+  for (const note of form.querySelectorAll(".field-error")) note.remove();
+  for (const el of form.querySelectorAll("[aria-invalid]")) {
+    el.removeAttribute("aria-invalid");
+    describe(el, null);
+  }
+  form.lastProblem = null;
+}
+
+/** Point a control's aria-describedby at its hint and, when given, its message. */
+function describe(el, errorId) {
+  const ids = (el.getAttribute("aria-describedby") || "").split(" ").filter((id) => id && !id.endsWith("-error"));
+  if (errorId) ids.unshift(errorId);
+  if (ids.length) el.setAttribute("aria-describedby", ids.join(" "));
+  else el.removeAttribute("aria-describedby");
+}
+
+/**
+ * Show `problem`'s field messages next to their controls in `form` (aria-invalid, the message's
+ * id in aria-describedby), a summary linking to them in `box`, and focus the first; each message
+ * goes when its field is changed. `reveal(control)` shows a control that is hidden (a step of the
+ * form) before it is focused; `focus: false` leaves the focus where it is (a language switch).
+ * Returns the first invalid control, or null.
+ */
+export function showFieldErrors(form, box, problem, { reveal, focus = true } = {}) {
+  clearFieldErrors(form);
+  form.lastProblem = problem;
+  const items = [];
+  let first = null;
+  for (const [path, message] of Object.entries(problem.messages || {})) {
+    const el = form.querySelector(`[data-field="${CSS.escape(path)}"]`);
+    const text = messageText(path, message, el);
+    if (!el) { items.push(h("li", {}, text)); continue; }
+    const errorId = `${el.id}-error`;
+    const note = h("p", { class: "field-error", id: errorId }, text);
+    const wrap = el.closest(".field, .choice");
+    if (wrap && wrap.classList.contains("choice")) wrap.before(note);
+    else el.before(note);
+    el.setAttribute("aria-invalid", "true");
+    describe(el, errorId);
+    const item = h("li", {}, h("a", { href: `#${el.id}`, onclick: (event) => { event.preventDefault(); if (reveal) reveal(el); el.focus(); } }, text));
+    items.push(item);
+    first = first || el;
+    const corrected = () => {
+      note.remove();
+      el.removeAttribute("aria-invalid");
+      describe(el, null);
+      item.remove();
+      if (!box.querySelector("li")) box.hidden = true;
+    };
+    el.addEventListener("input", corrected, { once: true });
+    el.addEventListener("change", corrected, { once: true });
+  }
+  // the heading is the page's own: a language switch shows the same problem in the other language
+  box.replaceChildren(
+    h("p", {}, h("strong", {}, t("field_error.summary", { n: items.length }))),
+    h("ul", {}, items));
+  box.hidden = false;
+  if (first && reveal) reveal(first);
+  if (focus) (first || box).focus();
+  return first;
+}
+
+/** What a language switch keeps of a form's errors, and how it shows them again. */
+export function keptErrors(form, box, options = {}) {
+  return {
+    state: () => ({ problem: form.lastProblem }),
+    restore: (state) => { if (state && state.problem) showFieldErrors(form, box, state.problem, { ...options, focus: false }); },
+  };
 }
 
 export function errorBox() {

@@ -293,8 +293,12 @@ def test_citizen_registers_and_sees_own_complaints(web: Page) -> None:
     page.get_by_label("Alamat lokasi").fill("Jl. Kolonel Masturi, Cimahi")
     page.get_by_role("button", name="Lanjut").click()
     page.get_by_role("button", name="Kirim pengaduan").click()
-    expect(page.get_by_role("alert")).to_contain_text("Centang pernyataan")
-    page.get_by_label("Saya menyatakan isi pengaduan ini benar").check()
+    consent = page.get_by_label("Saya menyatakan isi pengaduan ini benar")
+    expect(page.get_by_role("alert")).to_contain_text(
+        "Centang “Saya menyatakan isi pengaduan ini benar”: pernyataan ini pengganti tanda tangan"
+    )
+    expect(consent).to_have_attribute("aria-invalid", "true")
+    consent.check()
     page.get_by_role("button", name="Kirim pengaduan").click()
     page.wait_for_url("**/tanda-terima")
     page = web.goto("/saya")

@@ -18,6 +18,8 @@ JS = sorted((FRONTEND_DIR / "js").rglob("*.js"))
 KEY = re.compile(r"""["'`]([a-z_]+(?:\.[a-z_]+)+)["'`]""")
 # the names of actions an account may take (`can("reports.breaches")`), not catalogue keys
 CAPABILITY = re.compile(r"""can\(["']([a-z_.]+)["']\)""")
+# the API field a control fills (`path: "complainant.name"`), which is no catalogue key
+FIELD_PATH = re.compile(r"""path: ["']([a-z_.]+)["']""")
 SHELL_KEY = re.compile(r'data-i18n(?:-aria)?="([^"]+)"')
 # keys built at run time from a value: prefix -> the values it must cover
 DYNAMIC = {
@@ -47,7 +49,11 @@ def used_keys() -> set[str]:
     keys: set[str] = set()
     for path in JS:
         source = path.read_text(encoding="utf-8")
-        keys.update(set(KEY.findall(source)) - set(CAPABILITY.findall(source)))
+        keys.update(
+            set(KEY.findall(source))
+            - set(CAPABILITY.findall(source))
+            - set(FIELD_PATH.findall(source))
+        )
     keys.update(SHELL_KEY.findall((FRONTEND_DIR / "index.html").read_text(encoding="utf-8")))
     return keys
 

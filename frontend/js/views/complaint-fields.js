@@ -52,11 +52,11 @@ export function privacyChoices() {
 
 export function identityFields(prefill = {}) {
   return [
-    field({ label: t("identity.kind"), name: "kind", type: "select", options: [["person", t("identity.person")], ["group", t("identity.group")], ["organisation", t("identity.organisation")]] }).wrap,
-    field({ label: t("identity.name"), name: "name", required: true, value: prefill.full_name, attrs: { autocomplete: "name" } }).wrap,
-    field({ label: t("identity.email"), name: "email", type: "email", value: prefill.email, attrs: { autocomplete: "email" } }).wrap,
-    field({ label: t("identity.phone"), name: "phone", type: "tel", value: prefill.phone, attrs: { autocomplete: "tel" } }).wrap,
-    field({ label: t("identity.address"), name: "identity_address", type: "textarea", hint: t("identity.address_hint") }).wrap,
+    field({ label: t("identity.kind"), name: "kind", path: "complainant.kind", type: "select", options: [["person", t("identity.person")], ["group", t("identity.group")], ["organisation", t("identity.organisation")]] }).wrap,
+    field({ label: t("identity.name"), name: "name", path: "complainant.name", required: true, value: prefill.full_name, attrs: { autocomplete: "name" } }).wrap,
+    field({ label: t("identity.email"), name: "email", path: "complainant.email", type: "email", value: prefill.email, attrs: { autocomplete: "email" } }).wrap,
+    field({ label: t("identity.phone"), name: "phone", path: "complainant.phone", type: "tel", value: prefill.phone, attrs: { autocomplete: "tel" } }).wrap,
+    field({ label: t("identity.address"), name: "identity_address", path: "complainant.address", type: "textarea", hint: t("identity.address_hint") }).wrap,
   ];
 }
 
@@ -94,19 +94,4 @@ export function complaintBody(v) {
 export function idempotencyKey() {
   if (crypto.randomUUID) return crypto.randomUUID();
   return Array.from(crypto.getRandomValues(new Uint8Array(16)), (b) => b.toString(16).padStart(2, "0")).join("");
-}
-
-/** Check the required/limited controls inside `scope`; returns the first invalid one. */
-export function firstInvalid(scope) {
-  for (const el of scope.querySelectorAll("input, select, textarea")) {
-    if (el.closest("[hidden]")) continue;
-    el.removeAttribute("aria-invalid");
-    if (!el.checkValidity()) { el.setAttribute("aria-invalid", "true"); return el; }
-  }
-  return null;
-}
-
-export function labelOf(el) {
-  const lab = el.id && document.querySelector(`label[for="${el.id}"]`);
-  return lab ? lab.firstChild.textContent : el.name;
 }

@@ -1,6 +1,6 @@
 // One complaint for staff (and its own citizen): facts, clocks, timeline, files, actions.
 import { call, has, url } from "../api.js";
-import { announce, choice, errorBox, field, fill, formValues, h, showError } from "../dom.js";
+import { announce, checkControls, choice, errorBox, field, fill, formValues, h, showError, showFieldErrors } from "../dom.js";
 import { formatDate, formatDateTime, formatNumber, t } from "../i18n.js";
 import { can, currentUser } from "../session.js";
 import { actionPanel } from "./confirm.js";
@@ -177,8 +177,9 @@ export default async function complaintView(main, { params }) {
       h("button", { type: "submit" }, t("comment.submit")));
     f.addEventListener("submit", async (event) => {
       event.preventDefault();
+      const problem = checkControls(f);
+      if (problem) { showFieldErrors(f, errs, problem); return; }
       const v = formValues(f);
-      if (!v.body) { showError(errs, { problem: { title: t("form.fix"), detail: t("comment.body") } }); return; }
       try {
         await call("addComplaintComment", { path: { complaint_id: c.id }, body: { body: v.body, visibility: v.internal ? "internal" : "public" } });
         announce(t("comment.done"));

@@ -1,5 +1,5 @@
 // An action with a reason and a confirmation step (no blocking browser dialogs).
-import { errorBox, h, showError } from "../dom.js";
+import { checkControls, errorBox, h, showError, showFieldErrors } from "../dom.js";
 import { t } from "../i18n.js";
 
 /**
@@ -24,8 +24,8 @@ export function actionPanel({ title, fields = [], run, danger = false, testid })
     if (!panel.hidden) (form.querySelector("textarea, input, select") || panel.querySelector("h3")).focus();
   });
   proceed.addEventListener("click", () => {
-    const bad = [...form.elements].find((el) => el.willValidate && !el.checkValidity());
-    if (bad) { bad.setAttribute("aria-invalid", "true"); showError(errors, { problem: { title: t("form.fix") } }); bad.focus(); return; }
+    const problem = checkControls(form);
+    if (problem) { showFieldErrors(form, errors, problem); return; }
     ask.hidden = false; yes.hidden = false; proceed.hidden = true; yes.focus();
   });
   const close = () => { panel.hidden = true; open.setAttribute("aria-expanded", "false"); reset(); open.focus(); };

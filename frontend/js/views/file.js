@@ -1,12 +1,12 @@
 // The citizen files a complaint step by step, then sees the receipt (tanda terima).
 import { call } from "../api.js";
-import { announce, choice, errorBox, field, formValues, h, showError } from "../dom.js";
+import { announce, checkControls, choice, errorBox, field, formValues, h, showError, showFieldErrors } from "../dom.js";
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
 import { currentUser } from "../session.js";
 import { keepReceipt } from "../store.js";
 import {
-  complaintBody, firstInvalid, identityFields, idempotencyKey, labelOf, loadLookups,
+  complaintBody, identityFields, idempotencyKey, loadLookups,
   locationFields, privacyChoices, reportTypeAndCategory, whatHappened,
 } from "./complaint-fields.js";
 
@@ -23,7 +23,7 @@ export default async function file(main) {
     ["step.location", [h("p", { class: "hint" }, t("location.why")), ...locationFields(areas)]],
     ["step.evidence", [files.wrap,
       h("fieldset", {}, h("legend", {}, t("file.consent_title")),
-        choice({ type: "checkbox", name: "consent", value: "1", label: t("file.consent"), hint: t("file.consent_hint") }))]],
+        choice({ type: "checkbox", name: "consent", value: "1", label: t("file.consent"), hint: t("file.consent_hint"), required: true }))]],
   ];
   const sections = steps.map(([key, content], i) => h("section", { class: "step", "data-step": i, "aria-labelledby": `step-h-${i}`, hidden: i > 0 },
     h("h2", { id: `step-h-${i}`, tabindex: "-1" }, t(key)), content));
@@ -48,11 +48,16 @@ export default async function file(main) {
     if (focus) sections[i].querySelector("h2").focus();
   }
 
+  /** Show the step holding a control that a message is about. */
+  function reveal(el) {
+    const i = sections.findIndex((s) => s.contains(el));
+    if (i >= 0 && i !== current) show(i, false);
+  }
+
   function validStep() {
-    const bad = firstInvalid(sections[current]);
-    if (!bad) { errors.hidden = true; return true; }
-    showError(errors, { problem: { title: t("form.fix"), detail: labelOf(bad) } });
-    bad.focus();
+    const problem = checkControls(sections[current]);
+    if (!problem) { errors.hidden = true; return true; }
+    showFieldErrors(form, errors, problem, { reveal });
     return false;
   }
 
@@ -75,11 +80,8 @@ export default async function file(main) {
     event.preventDefault();
     // Enter in a field of an earlier step means "next", never "send"
     if (current !== steps.length - 1) { forward(); return; }
+    if (!validStep()) return;
     const values = formValues(form);
-    if (!values.consent) {
-      showError(errors, { problem: { title: t("form.fix"), detail: t("file.consent_required") } });
-      return;
-    }
     submit.disabled = true;
     try {
       const { data } = await call("createComplaint", { body: complaintBody(values), headers: { "Idempotency-Key": idempotencyKey() } });
@@ -93,7 +95,7 @@ export default async function file(main) {
       announce(t("receipt.announce"));
       await navigate("/tanda-terima");
     } catch (error) {
-      showError(errors, error);
+      showError(errors, error, { reveal });
     } finally {
       submit.disabled = false;
     }
@@ -102,5 +104,13 @@ export default async function file(main) {
   main.append(h("h1", {}, t("file.heading")), h("p", {}, t("file.intro")), form);
   show(0, false);
   // a language switch redraws the view: it comes back on the same step with what was typed
-  return { state: () => ({ step: current }), restore: (state) => { if (state) show(state.step, false); } };
+  // and with the messages it showed, in the new language
+  return {
+    state: () => ({ step: current, problem: form.lastProblem }),
+    restore: (state) => {
+      if (!state) return;
+      show(state.step, false);
+      if (state.problem) showFieldErrors(form, errors, state.problem, { reveal, focus: false });
+    },
+  };
 }

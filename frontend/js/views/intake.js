@@ -1,12 +1,12 @@
 // Staff-assisted intake (walk-in, telephone, letter, WhatsApp) with the time really received.
 import { call } from "../api.js";
-import { choice, errorBox, field, formValues, h, localIso, showError } from "../dom.js";
+import { checkControls, choice, errorBox, field, formValues, h, keptErrors, localIso, showError, showFieldErrors } from "../dom.js";
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
 import { can, currentUser } from "../session.js";
 import { store } from "../store.js";
 import {
-  complaintBody, firstInvalid, identityFields, idempotencyKey, labelOf, loadLookups,
+  complaintBody, identityFields, idempotencyKey, loadLookups,
   locationFields, privacyChoices, reportTypeAndCategory, whatHappened,
 } from "./complaint-fields.js";
 import { label } from "./labels.js";
@@ -31,7 +31,7 @@ export default async function intake(main) {
     h("fieldset", {}, h("legend", {}, t("step.identity")), h("p", { class: "hint" }, t("intake.identity_hint")), identityFields()),
     h("fieldset", {}, h("legend", {}, t("step.location")), locationFields(areas)),
     h("fieldset", {}, h("legend", {}, t("file.consent_title")),
-      choice({ type: "checkbox", name: "consent", value: "1", label: t("intake.consent"), hint: t("file.consent_hint") })),
+      choice({ type: "checkbox", name: "consent", value: "1", label: t("intake.consent"), hint: t("file.consent_hint"), required: true })),
     h("button", { type: "submit" }, t("intake.submit")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -39,12 +39,8 @@ export default async function intake(main) {
     const anonymous = v.privacy === "anonymous";
     const nameInput = form.elements.name;
     nameInput.required = !anonymous;
-    const bad = firstInvalid(form);
-    if (bad || !v.consent) {
-      showError(errors, { problem: { title: t("form.fix"), detail: bad ? labelOf(bad) : t("file.consent_required") } });
-      if (bad) bad.focus();
-      return;
-    }
+    const problem = checkControls(form);
+    if (problem) { showFieldErrors(form, errors, problem); return; }
     try {
       const payload = { ...complaintBody(v), channel: v.channel, received_at: localIso(v.received_at) };
       const { data } = await call("createComplaint", { body: payload, headers: { "Idempotency-Key": idempotencyKey() } });
@@ -56,4 +52,5 @@ export default async function intake(main) {
     } catch (error) { showError(errors, error); }
   });
   main.append(h("p", {}, t("intake.intro")), form);
+  return keptErrors(form, errors);
 }

@@ -1,5 +1,5 @@
 // Log in with the httpOnly-cookie session; staff go to the queue, citizens to their complaints.
-import { errorBox, field, h, showError } from "../dom.js";
+import { checkControls, errorBox, field, h, keptErrors, showError, showFieldErrors } from "../dom.js";
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
 import { can, login } from "../session.js";
@@ -11,7 +11,8 @@ export default function loginView(main, { query }) {
   const form = h("form", { novalidate: true }, errors, email.wrap, password.wrap, h("button", { type: "submit" }, t("login.submit")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
-    if (!email.input.value || !password.input.value) { showError(errors, { problem: { title: t("form.fix"), detail: t("login.missing") } }); return; }
+    const problem = checkControls(form);
+    if (problem) { showFieldErrors(form, errors, problem); return; }
     try {
       await login(email.input.value.trim(), password.input.value);
       const next = query.get("lanjut");
@@ -20,4 +21,5 @@ export default function loginView(main, { query }) {
   });
   main.append(h("h1", {}, t("login.heading")), form,
     h("p", {}, t("login.no_account"), " ", h("a", { href: "/daftar", "data-link": true }, t("nav.register"))));
+  return keptErrors(form, errors);
 }

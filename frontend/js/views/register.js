@@ -1,6 +1,6 @@
 // Citizen self-registration, then logged in straight away.
 import { call } from "../api.js";
-import { errorBox, field, formValues, h, showError } from "../dom.js";
+import { checkControls, errorBox, field, formValues, h, keptErrors, showError, showFieldErrors } from "../dom.js";
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
 import { login } from "../session.js";
@@ -15,6 +15,8 @@ export default function register(main) {
     h("button", { type: "submit" }, t("register.submit")));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
+    const problem = checkControls(form);
+    if (problem) { showFieldErrors(form, errors, problem); return; }
     const v = formValues(form);
     try {
       await call("register", { body: { full_name: v.full_name, email: v.email, phone: v.phone, password: form.elements.password.value } });
@@ -23,4 +25,5 @@ export default function register(main) {
     } catch (error) { showError(errors, error); }
   });
   main.append(h("h1", {}, t("register.heading")), h("p", {}, t("register.intro")), form);
+  return keptErrors(form, errors);
 }
