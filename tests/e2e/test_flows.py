@@ -242,14 +242,23 @@ def test_script_in_user_text_is_shown_inert(e2e_browser: Any, live_server: str) 
         web.context.close()
 
 
-@pytest.mark.parametrize("path", ["/", "/lacak", "/masuk", "/daftar", "/tanda-terima"])
-def test_public_views_pass_axe(web: Page, path: str) -> None:
+@pytest.mark.parametrize("width", [360, 1280])
+@pytest.mark.parametrize(
+    "path", ["/", "/lapor", "/lacak", "/publik", "/masuk", "/daftar", "/tanda-terima"]
+)
+def test_public_views_pass_axe(web: Page, path: str, width: int) -> None:
+    """Every page a citizen opens, on a phone and on a desktop (issue 14, item 16)."""
+    web.page.set_viewport_size({"width": width, "height": 800})
     web.goto(path)
-    axe_clean(web, path)
+    axe_clean(web, f"{path} at {width} px")
 
 
-def test_staff_views_pass_axe_and_keyboard_login(e2e_browser: Any, live_server: str) -> None:
+@pytest.mark.parametrize("width", [360, 1280])
+def test_staff_views_pass_axe_and_keyboard_login(
+    e2e_browser: Any, live_server: str, width: int
+) -> None:
     web = Page(e2e_browser, live_server)
+    web.page.set_viewport_size({"width": width, "height": 800})
     page = web.goto("/masuk")
     # keyboard only: from the top of the page the skip link comes first, then the form by Tab
     page.keyboard.press("Tab")
@@ -264,7 +273,7 @@ def test_staff_views_pass_axe_and_keyboard_login(e2e_browser: Any, live_server: 
     expect(page.get_by_role("heading", level=1)).to_be_focused()
     for path in ("/staf", "/staf/input", "/pengawasan"):
         web.goto(path)
-        axe_clean(web, path)
+        axe_clean(web, f"{path} at {width} px")
     assert web.foreign == [] and web.console_errors == []
     web.context.close()
 
@@ -555,8 +564,10 @@ def test_show_my_name_is_offered_only_for_a_public_complaint(web: Page) -> None:
     expect(show_name).not_to_be_checked()
 
 
-def test_the_receipt_survives_a_reload_and_can_be_saved(web: Page) -> None:
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_receipt_survives_a_reload_and_can_be_saved(web: Page, width: int) -> None:
     """Issue 14, item 1 (in part): the receipt page lost the code and PIN on reload."""
+    web.page.set_viewport_size({"width": width, "height": 800})
     creds = file_anonymous(web, "Lampu jalan mati", "Lampu jalan di gang kami mati sebulan.")
     page = web.page
     page.reload()
