@@ -1,4 +1,4 @@
-"""Operator commands: `flask --app backend.app users|demo|timeline|complaints ...`."""
+"""Operator commands: `flask --app backend.app users|demo|timeline|complaints|exports ...`."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ import sys
 
 import click
 import marshmallow as ma
-from flask import Flask
+from flask import Flask, current_app
 from flask.cli import AppGroup
 
 from backend.agencies import service as agencies
@@ -21,6 +21,7 @@ users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for Kota Cimahi.")
 timeline_cli = AppGroup("timeline", help="The tamper-evident timeline.")
 complaints_cli = AppGroup("complaints", help="Complaints: repairs after an upgrade.")
+exports_cli = AppGroup("exports", help="Exports: the queue with its clocks, the Ombudsman report.")
 
 
 @users_cli.command("create")
@@ -99,9 +100,55 @@ def start_missing_clocks() -> None:
     click.echo(f"verification clocks started: {len(started)}")
 
 
+@exports_cli.command("create")
+@click.option("--kind", type=click.Choice(["complaints", "ombudsman"]), default="complaints")
+@click.option("--format", "fmt", type=click.Choice(["csv", "xlsx"]), default="csv")
+@click.option("--as", "email", required=True, help="the staff account it is exported for")
+@click.option("--status", multiple=True, help="complaints: only these statuses")
+def create_export(kind: str, fmt: str, email: str, status: tuple[str, ...]) -> None:
+    """Write an export now, with a progress bar, as the named staff member would get it."""
+    from sqlalchemy import select
+    from sqlalchemy.orm import Session
+    from tqdm import tqdm
+
+    from backend.auth.models import User
+    from backend.auth.principal import Principal
+    from backend.db import now_utc
+    from backend.reports import export_jobs
+    from backend.reports.models import ExportJob
+
+    user = db.session.scalar(select(User).where(User.email == email.lower()))
+    if user is None or not user.is_active:
+        raise click.ClickException(f"no active account {email}")
+    principal = Principal(kind="user", id=user.id, role=user.role, agency_id=user.agency_id)
+    begin_write(db.session)
+    filters = {"status": list(status)} if status else {}
+    job = export_jobs.request(
+        session=db.session, principal=principal, kind=kind, fmt=fmt, filters=filters
+    )
+    db.session.commit()
+    directory = current_app.config["EXPORT_DIR"]
+    with tqdm(unit=" rows", desc="exporting") as bar, Session(db.engine) as reader:
+
+        def shown(done: int) -> None:
+            bar.update(done - bar.n)
+
+        export_jobs.run_pending(
+            session=db.session,
+            reader=reader,
+            directory=directory,
+            now=now_utc(),
+            on_progress=shown,
+        )
+    finished = db.session.get_one(ExportJob, job.id)
+    if finished.status != "done":
+        raise click.ClickException(f"export {job.id} {finished.status}: {finished.error}")
+    click.echo(f"{finished.done} rows: {directory}/{finished.file_name}")
+
+
 def register_commands(app: Flask) -> None:
     """Attach the operator commands to the app's CLI."""
     from backend.scheduler import sla_cli
 
-    for group in (users_cli, demo_cli, timeline_cli, complaints_cli, sla_cli):
+    for group in (users_cli, demo_cli, timeline_cli, complaints_cli, exports_cli, sla_cli):
         app.cli.add_command(group)

@@ -131,6 +131,8 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "MAX_IMAGE_PIXELS": int(_env("MAX_IMAGE_PIXELS", "40000000")),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(VAR / "uploads")),
         "MAIL_DIR": _env("MAIL_DIR", str(VAR / "mail")),
+        # exports written in the background, each downloadable by its requester for a day
+        "EXPORT_DIR": _env("EXPORT_DIR", str(VAR / "exports")),
         "SMTP_HOST": _env("SMTP_HOST"),
         "SMTP_PORT": int(_env("SMTP_PORT", "25")),
         "SMTP_USER": _env("SMTP_USER"),

@@ -17,6 +17,7 @@ from typing import Any
 import click
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from backend import hooks
@@ -26,6 +27,7 @@ from backend.db import now_utc
 from backend.db.engine import begin_write
 from backend.extensions import db
 from backend.notifications import service as outbox
+from backend.reports import export_jobs
 from backend.sla import jobs as sla_jobs
 from backend.sla import recalculations, tallies
 from backend.sla.calendars import forget_calendars, get_calendar, list_calendars
@@ -43,6 +45,8 @@ RECALCULATION_SECONDS = 15
 # Idempotency-Key records hold sealed receipts for 24 hours, wrong-PIN counts matter for a day:
 # the expired ones go every hour
 PURGE_SECONDS = 3600
+# exports waiting to be written are looked for this often (one at a time, each to its end)
+EXPORT_SECONDS = 10
 STANDBY_POLL_SECONDS = 15
 MISFIRE_GRACE_SECONDS = 3600
 
@@ -114,6 +118,18 @@ def compact_tallies() -> int:
 def run_recalculations() -> list[int]:
     """Go on with the waiting recalculations of open clocks (`recalculateOpenClocks`)."""
     return recalculations.run_pending(session=db.session, now=now_utc(), budget_seconds=12)
+
+
+def run_exports() -> list[int]:
+    """Write the waiting exports (`createExport`), reading on a session of their own, and delete
+    the files of expired ones."""
+    directory = current_app.config["EXPORT_DIR"]
+    with Session(db.engine) as reader:
+        finished = export_jobs.run_pending(
+            session=db.session, reader=reader, directory=directory, now=now_utc()
+        )
+    export_jobs.remove_expired(session=db.session, directory=directory, now=now_utc())
+    return finished
 
 
 def purge_expired(now: datetime | None = None) -> int:
@@ -196,6 +212,14 @@ def build_scheduler(app: Flask) -> Any:
         seconds=RECALCULATION_SECONDS,
         id="recalculations",
         name="recalculations of open clocks, in batches",
+        next_run_time=now_utc(),
+    )
+    scheduler.add_job(
+        _in_context(app, run_exports),
+        "interval",
+        seconds=EXPORT_SECONDS,
+        id="exports",
+        name="exports written in the background",
         next_run_time=now_utc(),
     )
     scheduler.add_job(

@@ -181,6 +181,7 @@ def test_config(backend: str, tmp: Path, **overrides: Any) -> dict[str, Any]:
         "MASTER_SECRET": "test-secret-key-of-sufficient-length-0123456789",
         "DATABASE_URL": database_url(backend, tmp),
         "UPLOAD_DIR": str(tmp / "uploads"),
+        "EXPORT_DIR": str(tmp / "exports"),
         "MAIL_DIR": str(tmp / "mail"),
         "RATELIMIT_ENABLED": False,
         **overrides,

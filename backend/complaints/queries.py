@@ -64,6 +64,14 @@ def list_complaints(
     one rule of `SlaClock.overdue_at`. `sort=deadline` puts the nearest running deadline first.
     Both read `Complaint.next_due_at`, the earliest running deadline (see `next_due.py`).
     """
+    query = complaints_query(session=session, principal=principal, filters=filters)
+    return paginate(session, query, page=page, per_page=per_page)
+
+
+def complaints_query(
+    *, session: Session, principal: Principal, filters: dict[str, Any]
+) -> Select[Any]:
+    """The caller's complaints, filtered and sorted, unpaged (the queue's page, an export)."""
     query = _filtered(
         session=session, query=readable(principal), filters=filters, principal=principal
     )
@@ -80,7 +88,7 @@ def list_complaints(
         query = query.order_by(Complaint.received_at, Complaint.id)
     else:
         query = query.order_by(Complaint.received_at.desc(), Complaint.id.desc())
-    return paginate(session, query, page=page, per_page=per_page)
+    return query
 
 
 _no_running_clock = Complaint.next_due_at.is_(None)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from backend.auth.models import Scope
 from backend.auth.permissions import Policy, Rule, scopes
 from backend.auth.principal import Principal
-from backend.auth.roles import CITY_WIDE, EVERY_ROLE, REPORT_READERS, Role
+from backend.auth.roles import CITY_WIDE, EVERY_ROLE, REPORT_READERS, STAFF, Role
 from backend.errors import Forbidden
 
 
@@ -20,6 +20,8 @@ POLICY = Policy(
     {
         "reports.breaches": Rule(roles=REPORT_READERS, check=_agency_in_reach),
         "reports.complaint_sla": Rule(roles=EVERY_ROLE, scopes=scopes(Scope.COMPLAINTS_READ_OWN)),
+        # staff export the rows their queue shows them; the file is the requester's alone
+        "reports.export": Rule(roles=STAFF),
     }
 )
 

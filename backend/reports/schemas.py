@@ -94,3 +94,49 @@ class SummarySchema(ma.Schema):
     period_from = AwareDateTime(allow_none=True)
     period_to = AwareDateTime(allow_none=True)
     rows = fields.List(fields.Nested(SummaryRowSchema), required=True)
+
+
+class OmbudsmanFilterSchema(ma.Schema):
+    """The period of the Ombudsman report: breaches within it."""
+
+    breached_from = AwareDateTime()
+    breached_to = AwareDateTime()
+
+
+class ExportRequestSchema(ma.Schema):
+    """createExport: what to export, as what, with which filters."""
+
+    kind = fields.String(
+        load_default="complaints",
+        validate=validate.OneOf(["complaints", "ombudsman"]),
+        metadata={
+            "description": "complaints: the queue's rows with their clocks; ombudsman: breaches "
+            "escalated to the inspectorate"
+        },
+    )
+    format = fields.String(required=True, validate=validate.OneOf(["csv", "xlsx"]))
+    filters = fields.Dict(
+        keys=fields.String(),
+        load_default=dict,
+        metadata={
+            "description": "complaints: listComplaints' filters (status as a list); ombudsman: "
+            "breached_from, breached_to"
+        },
+    )
+
+
+class ExportJobSchema(ma.Schema):
+    """An export being written, or written."""
+
+    id = fields.Integer(required=True)
+    kind = fields.String(required=True)
+    format = fields.String(required=True)
+    status = fields.String(required=True, metadata={"description": "queued, running, done, failed"})
+    total = fields.Integer(allow_none=True)
+    done = fields.Integer(required=True, metadata={"description": "rows written so far"})
+    requested_at = AwareDateTime(required=True)
+    finished_at = AwareDateTime(allow_none=True)
+    expires_at = AwareDateTime(
+        allow_none=True, metadata={"description": "the file is downloadable until then"}
+    )
+    error = fields.String(allow_none=True)
