@@ -35,7 +35,24 @@ function drawNav(path) {
     items.push(h("li", {}, h("a", { href: "/", onclick: async (e) => { e.preventDefault(); await logout(); navigate("/"); } }, t("nav.logout"))));
   }
   document.getElementById("nav-list").replaceChildren(...items);
+  showMenu(false); // a new page starts with the narrow screen's menu closed
 }
+
+const menuToggle = document.getElementById("menu-toggle");
+
+/** Open or close the navigation behind the menu button (narrow screens; wide ones show it). */
+function showMenu(open) {
+  menuToggle.setAttribute("aria-expanded", String(open));
+  document.getElementById("nav-list").classList.toggle("open", open);
+}
+
+menuToggle.addEventListener("click", () => showMenu(menuToggle.getAttribute("aria-expanded") !== "true"));
+// Escape closes the open menu and gives the focus back to its button, as a disclosure should
+menuToggle.closest("header").addEventListener("keydown", (event) => {
+  if (event.key !== "Escape" || menuToggle.getAttribute("aria-expanded") !== "true") return;
+  showMenu(false);
+  menuToggle.focus();
+});
 
 let rendering = 0;
 let firstRender = true;

@@ -241,8 +241,13 @@ export function localIso(local) {
   return `${stamp}${sign}${pad(minutes / 60)}:${pad(minutes % 60)}`;
 }
 
-/** A table in a keyboard-scrollable region named by the table's caption (narrow screens). */
+/** A table in a keyboard-scrollable region named by the table's caption. Each body cell carries
+ * its column's heading as `data-label`, which narrow screens show when rows become cards. */
 export function tableWrap(table) {
   const caption = table.querySelector("caption");
+  const headings = [...table.querySelectorAll("thead th")].map((th) => th.textContent);
+  for (const row of table.querySelectorAll("tbody tr")) {
+    [...row.cells].forEach((cell, i) => { if (headings[i]) cell.dataset.label = headings[i]; });
+  }
   return h("div", { class: "table-wrap", tabindex: "0", role: "region", "aria-label": caption ? caption.textContent : t("table.scroll") }, table);
 }

@@ -208,6 +208,9 @@ def test_supervisor_dashboard_by_keyboard_with_at_risk_counts(
     web = Page(e2e_browser, live_server)
     page = keyboard_login(web, SUPERVISOR)
     keys = page.keyboard
+    # at 360 px the navigation is behind the menu button: open it, then Tab into its links
+    tab_to(page, page.get_by_role("button", name="Menu"), back=True)
+    keys.press("Enter")
     tab_to(page, page.get_by_role("link", name="Pelanggaran tenggat"))
     keys.press("Enter")
     page.wait_for_url("**/pengawasan")

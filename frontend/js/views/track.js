@@ -1,12 +1,27 @@
 // Follow a complaint with code and PIN: status, deadlines (local, named), timeline; reply, act.
 import { call } from "../api.js";
 import { announce, choice, errorBox, field, fill, formValues, h, showError } from "../dom.js";
-import { t } from "../i18n.js";
+import { formatDateTime, t } from "../i18n.js";
 import { store } from "../store.js";
 import { actionPanel } from "./confirm.js";
 import { clocksTable, facts, label, timelineList } from "./labels.js";
 
-const CITIZEN_ACTIONS = ["close", "reopen", "withdraw"];
+// accepting or disputing the delivered decision: what the citizen is waited for, shown first
+const DECISION_ACTIONS = ["close", "reopen"];
+const OTHER_ACTIONS = ["withdraw"];
+
+/** When the window to accept or dispute the decision ends, named in the agency's zone: the
+ * latest delivery's event carries it. */
+function disputeWindowEnd(timeline) {
+  const delivered = (timeline || []).filter((e) => e.action === "deliver" && e.data && e.data.dispute_window_ends_at).pop();
+  return delivered ? formatDateTime(delivered.data.dispute_window_ends_at, delivered.time_zone, delivered.occurred_at) : "";
+}
+
+/** When the citizen's running completion clock ends, named in the agency's zone. */
+function completionDue(clocks) {
+  const clock = (clocks || []).find((k) => k.kind === "completion" && !k.stopped_at && k.state !== "stopped");
+  return clock ? formatDateTime(clock.due_at, clock.time_zone) : "";
+}
 
 export default function track(main, { query }) {
   const errors = errorBox();
@@ -29,40 +44,70 @@ export default function track(main, { query }) {
       showError(errors, { problem: { title: t("form.fix"), detail: t("track.pin_hint") } });
       return;
     }
-    try { errors.hidden = true; await load(creds); result.querySelector("h2").focus(); } catch (error) { showError(errors, error); }
+    try { errors.hidden = true; await load(creds); showResult(); } catch (error) { showError(errors, error); }
   });
 
+  /** Bring the result's heading, and what the citizen has to do under it, to the top of the screen. */
+  function showResult() {
+    const heading = result.querySelector("h2");
+    heading.focus({ preventScroll: true });
+    heading.scrollIntoView({ block: "start" });
+  }
+
+  /** A citizen's action with its reason and confirmation; the result is drawn anew. */
+  function citizenAction(a, creds) {
+    return actionPanel({
+      title: label("action", a), danger: a === "withdraw", testid: `track-${a}`,
+      fields: [field({ label: t("action.reason"), name: "reason", type: "textarea", required: a !== "close", hint: t(`track.help.${a}`) }).wrap],
+      run: async (f) => {
+        const { data } = await call("actOnTrackedComplaint", { body: { ...creds, action: a, reason: formValues(f).reason } });
+        announce(t("action.done"));
+        draw(data, creds);
+        showResult();
+      },
+    });
+  }
+
+  /** What the citizen has to do now, with its deadline and the means to do it: complete the file
+   * before the completion clock ends, or accept or dispute the delivered decision in its window. */
+  function pendingAction(c, creds, incomplete) {
+    const decisionActions = (c.allowed_actions || []).filter((a) => DECISION_ACTIONS.includes(a));
+    if (!incomplete && !decisionActions.length) return null;
+    const body = incomplete
+      ? [h("p", { "data-testid": "todo-deadline" }, t("track.incomplete_notice", { due: completionDue(c.clocks) })), replyForm(creds, true)]
+      : [h("p", { "data-testid": "todo-deadline" }, t("track.todo_decision", { due: disputeWindowEnd(c.timeline) })),
+        facts([[t("complaint.decision"), h("span", { "data-testid": "decision" }, c.decision)]]),
+        decisionActions.map((a) => citizenAction(a, creds))];
+    return h("section", { class: "todo", "aria-labelledby": "track-todo", "data-testid": "track-todo" },
+      h("h3", { id: "track-todo" }, t("track.todo_heading")), body);
+  }
+
   function draw(c, creds) {
-    const actions = (c.allowed_actions || []).filter((a) => CITIZEN_ACTIONS.includes(a));
+    const actions = (c.allowed_actions || []).filter((a) => OTHER_ACTIONS.includes(a));
     const incomplete = (c.allowed_actions || []).includes("complete_info");
-    fill(result, 
+    const todo = pendingAction(c, creds, incomplete);
+    fill(result,
       h("h2", { tabindex: "-1" }, t("track.result", { code: c.tracking_code })),
+      todo,
       facts([
         [t("complaint.status"), h("strong", { "data-testid": "status" }, label("status", c.status))],
         [t("complaint.title"), c.title],
         [t("complaint.description"), c.description],
         [t("complaint.category"), c.category_name || c.category],
         [t("complaint.agency"), c.agency_name || c.agency],
-        [t("complaint.decision"), c.decision ? h("span", { "data-testid": "decision" }, c.decision) : null],
+        // a decision waiting to be accepted or disputed is shown with those buttons, above
+        [t("complaint.decision"), c.decision && !todo ? h("span", { "data-testid": "decision" }, c.decision) : null],
       ]),
-      incomplete ? h("p", { class: "warning" }, t("track.incomplete_notice")) : null,
       h("h3", {}, t("clocks.heading")), clocksTable(c.clocks),
       h("h3", {}, t("timeline.heading")), timelineList(c.timeline),
       h("h3", { id: "track-files", tabindex: "-1" }, t("attachments.heading")),
       c.attachments && c.attachments.length ? h("ul", {}, c.attachments.map((a) => h("li", {}, a.filename))) : h("p", {}, t("attachments.none")),
-      c.may_add_information ? replyForm(creds, incomplete) : h("p", { class: "hint", "data-testid": "track-ended" }, t("track.ended", { status: label("status", c.status) })),
+      c.may_add_information && !incomplete ? h("section", { "aria-labelledby": "track-reply" },
+        h("h3", { id: "track-reply" }, t("track.reply_heading")), replyForm(creds, false)) : null,
+      c.may_add_information ? null : h("p", { class: "hint", "data-testid": "track-ended" }, t("track.ended", { status: label("status", c.status) })),
       c.may_add_information ? uploadForm(creds) : null,
       actions.length ? h("section", { "aria-labelledby": "track-actions" }, h("h3", { id: "track-actions" }, t("track.actions")),
-        actions.map((a) => actionPanel({
-          title: label("action", a), danger: a === "withdraw", testid: `track-${a}`,
-          fields: [field({ label: t("action.reason"), name: "reason", type: "textarea", required: a !== "close", hint: t(`track.help.${a}`) }).wrap],
-          run: async (f) => {
-            const { data } = await call("actOnTrackedComplaint", { body: { ...creds, action: a, reason: formValues(f).reason } });
-            announce(t("action.done"));
-            draw(data, creds);
-            result.querySelector("h2").focus();
-          },
-        }))) : null,
+        actions.map((a) => citizenAction(a, creds))) : null,
     );
   }
 
@@ -79,10 +124,10 @@ export default function track(main, { query }) {
         const { data } = await call("replyToTrackedComplaint", { body: { ...creds, message: v.message, complete_info: Boolean(v.complete_info) } });
         announce(t("track.sent"));
         draw(data, creds);
-        result.querySelector("h2").focus();
+        showResult();
       } catch (error) { showError(errs, error); }
     });
-    return h("section", { "aria-labelledby": "track-reply" }, h("h3", { id: "track-reply" }, incomplete ? t("track.complete_heading") : t("track.reply_heading")), f);
+    return f;
   }
 
   function uploadForm(creds) {
