@@ -73,6 +73,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.complaints.views import blp as complaints_blp
     from backend.reports.views import blp as reports_blp
     from backend.sla.views import blp as sla_blp
+    from backend.survey.views import blp as survey_blp
 
     for blueprint in (
         health.blp,
@@ -83,6 +84,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         tracking_blp,
         sla_blp,
         reports_blp,
+        survey_blp,
     ):
         api.register_blueprint(blueprint)
 
