@@ -135,7 +135,9 @@ def ikm_report(
     category_codes, agency_codes = codes_by_id(session=session)
     category_names, agency_names = names_by_id(session=session)
     codes, names = (
-        (agency_codes, agency_names) if query.group == "agency" else (category_codes, category_names)
+        (agency_codes, agency_names)
+        if query.group == "agency"
+        else (category_codes, category_names)
     )
     compliance = _sla_compliance(session, principal, query, agency_id, now)
     groups = sorted({group for group, _month in respondents}, key=lambda g: names.get(g or 0, ""))
@@ -152,7 +154,10 @@ def ikm_report(
         }
         if query.by_month:
             row["months"] = [
-                {"month": key[1].strftime("%Y-%m"), **summary(scores_of([key]), respondents[key], instrument)}
+                {
+                    "month": key[1].strftime("%Y-%m"),
+                    **summary(scores_of([key]), respondents[key], instrument),
+                }
                 for key in keys
             ]
         rows.append(row)
@@ -163,12 +168,11 @@ def ikm_report(
         "period_to": query.period_to,
         "instrument_version": instrument.version,
         "weights": [
-            {"element": code, "weight": float(instrument.weights[code])} for code in instrument.codes
+            {"element": code, "weight": float(instrument.weights[code])}
+            for code in instrument.codes
         ],
         "rows": rows,
-        "total": summary(
-            scores_of(everything), sum(respondents.values()), instrument
-        ),
+        "total": summary(scores_of(everything), sum(respondents.values()), instrument),
     }
 
 

@@ -68,7 +68,9 @@ class SurveyAnswersSchema(ma.Schema):
         """At least one answer, each to an element of the version answered."""
         answers = data.get("answers") or {}
         if not answers:
-            raise ma.ValidationError("Jawab setidaknya satu unsur. / Answer at least one.", "answers")
+            raise ma.ValidationError(
+                "Jawab setidaknya satu unsur. / Answer at least one.", "answers"
+            )
         codes = INSTRUMENTS[data["instrument_version"]].codes
         unknown = sorted(set(answers) - set(codes))
         if unknown:
