@@ -21,6 +21,8 @@ from backend.survey import ikm
 from backend.survey.instrument import Instrument, current
 from backend.survey.models import SurveyAnswer, SurveyResponse
 
+# the key of the whole city's SLA compliance (agency codes are never empty)
+ALL_AGENCIES = ""
 # at most this many elements are named as pulling an index down
 WEAKEST = 3
 
@@ -140,6 +142,19 @@ def ikm_report(
         else (category_codes, category_names)
     )
     compliance = _sla_compliance(session, principal, query, agency_id, now)
+
+    def months_of(keys: list[tuple[int | None, date]]) -> list[dict[str, Any]]:
+        by_month: dict[date, list[tuple[int | None, date]]] = defaultdict(list)
+        for key in keys:
+            by_month[key[1]].append(key)
+        return [
+            {
+                "month": answered_month.strftime("%Y-%m"),
+                **summary(scores_of(of_month), sum(respondents[k] for k in of_month), instrument),
+            }
+            for answered_month, of_month in sorted(by_month.items())
+        ]
+
     groups = sorted({group for group, _month in respondents}, key=lambda g: names.get(g or 0, ""))
     rows = []
     for group in groups:
@@ -153,13 +168,7 @@ def ikm_report(
             else None,
         }
         if query.by_month:
-            row["months"] = [
-                {
-                    "month": key[1].strftime("%Y-%m"),
-                    **summary(scores_of([key]), respondents[key], instrument),
-                }
-                for key in keys
-            ]
+            row["months"] = months_of(keys)
         rows.append(row)
     everything = sorted(respondents)
     return {
@@ -172,15 +181,20 @@ def ikm_report(
             for code in instrument.codes
         ],
         "rows": rows,
-        "total": summary(scores_of(everything), sum(respondents.values()), instrument),
+        "total": {
+            **summary(scores_of(everything), sum(respondents.values()), instrument),
+            "sla_compliance_rate": compliance.get(ALL_AGENCIES),
+            **({"months": months_of(everything)} if query.by_month else {}),
+        },
     }
 
 
 def _sla_compliance(
     session: Session, principal: Principal, query: IkmQuery, agency_id: int | None, now: datetime
 ) -> dict[str | None, float | None]:
-    """Per agency code: deadlines met on time out of those met or missed, over all clocks of
-    the breach summary for the same period (the supervisor's dashboard's rule)."""
+    """Per agency code (and `ALL_AGENCIES`): deadlines met on time out of those met or missed,
+    over all clocks of the breach summary for the same period (the supervisor's dashboard's
+    rule)."""
     if query.group != "agency":
         return {}
     judged: dict[str | None, list[int]] = defaultdict(lambda: [0, 0])
@@ -192,6 +206,7 @@ def _sla_compliance(
         period_to=query.period_to,
         agency_id=agency_id,
     ):
-        judged[row["agency"]][0] += row["on_time"]
-        judged[row["agency"]][1] += row["on_time"] + row["breached"]
+        for code in (row["agency"], ALL_AGENCIES):
+            judged[code][0] += row["on_time"]
+            judged[code][1] += row["on_time"] + row["breached"]
     return {code: round(on / of, 4) if of else None for code, (on, of) in judged.items()}

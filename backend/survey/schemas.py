@@ -160,6 +160,15 @@ class IkmMonthSchema(IkmSummarySchema):
     month = fields.String(required=True, metadata={"description": "YYYY-MM, agency's zone"})
 
 
+class IkmTotalSchema(IkmSummarySchema):
+    """The index of every response in reach (the city, or an agency head's agency)."""
+
+    sla_compliance_rate = fields.Float(
+        allow_none=True, metadata={"description": "deadlines met out of met or missed"}
+    )
+    months = fields.List(fields.Nested(IkmMonthSchema))
+
+
 class IkmRowSchema(IkmSummarySchema):
     """The index of one agency or category."""
 
@@ -188,4 +197,4 @@ class IkmReportSchema(ma.Schema):
     instrument_version = fields.Integer(required=True)
     weights = fields.List(fields.Nested(SurveyWeightSchema), required=True)
     rows = fields.List(fields.Nested(IkmRowSchema), required=True)
-    total = fields.Nested(IkmSummarySchema, required=True)
+    total = fields.Nested(IkmTotalSchema, required=True)

@@ -172,9 +172,11 @@ def test_closing_invites_once_and_the_link_answers_into_the_ikm_report(app, clie
     assert row["weakest"] == ["waktu"]
     waktu = next(e for e in row["elements"] if e["element"] == "waktu")
     assert (waktu["nrr"], waktu["weighted_nrr"], waktu["answered"]) == (2.0, 0.222, 1)
-    assert "sla_compliance_rate" in row
+    # beside it, the agency's deadlines: every one of this complaint's was met
+    assert row["sla_compliance_rate"] == 1.0 == report["total"]["sla_compliance_rate"]
     assert [(m["month"], m["ikm"]) for m in row["months"]] == [("2026-12", 94.44)]
     assert report["total"]["respondents"] == 1 and report["total"]["ikm"] == 94.44
+    assert [(m["month"], m["respondents"]) for m in report["total"]["months"]] == [("2026-12", 1)]
 
     by_category = client.get(
         "/api/v1/reports/ikm", query_string={"group": "category"}, headers=headers_for("supervisor")
