@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.reports import export_views  # noqa: F401 (its routes join reports_blp)
     from backend.reports.views import blp as reports_blp
     from backend.sla.views import blp as sla_blp
+    from backend.survey.views import blp as survey_blp
 
     for blueprint in (
         health.blp,
@@ -84,6 +85,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         tracking_blp,
         sla_blp,
         reports_blp,
+        survey_blp,
     ):
         api.register_blueprint(blueprint)
 

@@ -83,6 +83,11 @@ RATE_LIMITS = {
     "replyToTrackedComplaint": "20/minute",
     "actOnTrackedComplaint": "20/minute",
     "uploadTrackedAttachment": "20/minute",
+    # the survey by code and PIN counts wrong PINs like tracking; its link is a long token
+    "getTrackedSurvey": "20/minute",
+    "answerTrackedSurvey": "20/minute",
+    "getSurveyInvitation": "20/minute",
+    "submitSurveyResponse": "20/minute",
 }
 
 
@@ -103,6 +108,11 @@ def _rate_limits() -> dict[str, str]:
         except ValueError as error:
             raise ConfigurationError(f"ADUAN_RATE_LIMITS: {name}={value!r}: {error}") from error
     return limits
+
+
+def public_base_url() -> str:
+    """Where citizens reach the site (links in e-mails), from ADUAN_PUBLIC_BASE_URL."""
+    return _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000").rstrip("/")
 
 
 def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
@@ -139,7 +149,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_PASSWORD": _env("SMTP_PASSWORD"),
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS", False),
         "MAIL_FROM": _env("MAIL_FROM", "Aduan Kota Cimahi <aduan@cimahikota.go.id>"),
-        "PUBLIC_BASE_URL": _env("PUBLIC_BASE_URL", "http://127.0.0.1:8000"),
+        "PUBLIC_BASE_URL": public_base_url(),
         # flask-jwt-extended: bearer headers for API clients, httpOnly cookies for the browser
         "JWT_SECRET_KEY": derive_text(secret, "token", _key_id("TOKEN_KEY_ID")),
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],

@@ -215,6 +215,27 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "The window to dispute the decision ended at the end of {until}; it can no longer be "
         "disputed.",
     ),
+    "survey_not_open": (
+        "Survei belum dibuka",
+        "Survey not open",
+        "Survei kepuasan dapat diisi setelah pengaduan selesai (ditutup).",
+        "The satisfaction survey opens once the complaint is closed.",
+    ),
+    "survey_already_answered": (
+        "Survei sudah diisi",
+        "Survey already answered",
+        "Survei untuk pengaduan ini sudah diisi; setiap pengaduan hanya dapat dinilai sekali. "
+        "Terima kasih.",
+        "The survey of this complaint has already been answered; each complaint is rated once. "
+        "Thank you.",
+    ),
+    "survey_link_invalid": (
+        "Tautan survei tidak berlaku",
+        "Survey link not valid",
+        "Tautan survei ini tidak dikenal. Isi survei di halaman lacak dengan kode dan PIN Anda.",
+        "This survey link is not known. Answer the survey on the tracking page with your code "
+        "and PIN.",
+    ),
     "idempotency_mismatch": (
         "Kunci idempotensi dipakai ulang",
         "Idempotency key reused",

@@ -31,6 +31,7 @@ DEEP_LINKS = (
     "/staf",
     "/staf/input",
     "/pengawasan",
+    "/survei",
 )
 
 # the contract, and the index of its operations that the page reads on every load: both

@@ -10,6 +10,7 @@ from backend.complaints.models import Complaint, ComplaintEvent
 from backend.db import now_utc
 from backend.notifications import service as outbox
 from backend.sla.calendars import calendar_of_agency, next_office_time
+from backend.survey import invitations
 
 # action -> (subject, body) of the citizen's e-mail; {code} is the tracking code
 CITIZEN_NOTICES: dict[str, tuple[str, str]] = {
@@ -55,6 +56,8 @@ def queue_notices(*, session: Session, complaint: Complaint, event: ComplaintEve
             body=body.format(code=complaint.tracking_code, reason=event.reason or ""),
             data={"complaint_id": complaint.id, "event": event.action},
         )
+    if event.action == "close":
+        invitations.invite(session=session, complaint=complaint, at=event.occurred_at)
     officer_id = (event.data or {}).get("officer_id") if event.action == "assign" else None
     officer = session.get(User, officer_id) if officer_id else None
     if officer is not None and officer.email:

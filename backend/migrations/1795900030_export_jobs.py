@@ -1,7 +1,7 @@
 """export_jobs: exports of any size written in the background, downloadable for a day
 
 Revision ID: 1795900030
-Revises: 1795900009
+Revises: 1795900020
 Create Date: 2026-12-05 12:30:00
 """
 
@@ -16,7 +16,7 @@ import backend.db.types
 
 # revision identifiers, used by Alembic.
 revision: str = "1795900030"
-down_revision: Union[str, Sequence[str], None] = "1795900009"
+down_revision: Union[str, Sequence[str], None] = "1795900020"
 branch_labels: Union[str, Sequence[str], None] = None
 depends_on: Union[str, Sequence[str], None] = None
 

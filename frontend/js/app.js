@@ -18,6 +18,7 @@ route("/pengaduan/:id", view("complaint"));
 route("/staf", view("queue"));
 route("/staf/input", view("intake"));
 route("/pengawasan", view("breaches"));
+route("/survei", view("survey"));
 fallback(view("notfound"));
 
 function drawNav(path) {

@@ -3,6 +3,7 @@ import { call, has } from "../api.js";
 import { h, tableWrap } from "../dom.js";
 import { formatDateTime, formatNumber, t } from "../i18n.js";
 import { can, currentUser } from "../session.js";
+import { ikmSection } from "./ikm.js";
 import { label } from "./labels.js";
 
 const DAY = 86400;
@@ -83,4 +84,5 @@ export default async function breaches(main) {
       ...breachRows.map((b) => [b.tracking_code, b.complaint_id, b.agency, b.clock, b.due_at, b.breached_at,
         Math.floor((b.overdue_seconds || 0) / DAY), b.escalation_level, b.consequence])])) }, t("breaches.csv")),
   );
+  await ikmSection(main);
 }
