@@ -3,11 +3,13 @@ background as CSV or XLSX) and the Ombudsman report."""
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from typing import Any
 
 import marshmallow as ma
 from flask import Response, current_app, send_file, stream_with_context, url_for
 from flask.views import MethodView
+from sqlalchemy.orm import Session
 
 from backend.auth.access import authorize, current_principal
 from backend.complaints.schemas import ComplaintQuerySchema
@@ -48,12 +50,22 @@ class ComplaintsCsv(MethodView):
 
         No identity column; cells that would start a formula are prefixed with an apostrophe.
         For a very large list ask for it in the background (createExport)."""
+        # the rows are read on a session of the body's own, closed when the body ends (or the
+        # client goes away), not on the request's, which ends when this returns
+        reader = Session(db.engine)
         export = complaint_rows(
-            session=db.session, principal=current_principal(), filters=filters, now=now_utc()
+            session=reader, principal=current_principal(), filters=filters, now=now_utc()
         )
-        response = Response(
-            stream_with_context(csv_chunks(export)), mimetype="text/csv", content_type=None
-        )
+
+        def body() -> Iterator[str]:
+            try:
+                yield from csv_chunks(export)
+            finally:
+                reader.close()
+
+        # the request reads nothing more: end its transaction now, not when the body is done
+        db.session.close()
+        response = Response(stream_with_context(body()), mimetype="text/csv", content_type=None)
         response.headers["Content-Type"] = export_jobs.MEDIA_TYPES["csv"]
         response.headers["Content-Disposition"] = 'attachment; filename="aduan-pengaduan.csv"'
         response.headers["Cache-Control"] = "private, no-store"

@@ -23,7 +23,9 @@ fallback(view("notfound"));
 
 function drawNav(path) {
   const user = currentUser();
-  const links = [["/", "nav.home"], ["/lapor", "nav.file"], ["/lacak", "nav.track"], ["/publik", "nav.public"]];
+  // staff who record intake file through it, so their one line has no citizen's filing link
+  const staffIntake = Boolean(user) && can("complaints.record_intake");
+  const links = [["/", "nav.home"], ...(staffIntake ? [] : [["/lapor", "nav.file"]]), ["/lacak", "nav.track"], ["/publik", "nav.public"]];
   if (!user) links.push(["/masuk", "nav.login"], ["/daftar", "nav.register"]);
   else if (!can("complaints.queue")) links.push(["/saya", "nav.mine"]);
   else {

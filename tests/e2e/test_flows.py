@@ -377,9 +377,12 @@ def _chart_agrees_with_the_summary(page: Any, base: str) -> None:
     """Issue 14, item 15: each agency's bar says what the summary's rows say (deadlines met on
     time out of those met or missed); the chart said "–" where the table said 0 %."""
     rows = page.request.get(f"{base}/api/v1/reports/breach-summary").json()["rows"]
+    names = {a["code"]: a["name"] for a in page.request.get(f"{base}/api/v1/agencies").json()}
     judged: dict[str, list[int]] = {}
     for row in rows:
-        counts = judged.setdefault(row["agency"] or "(belum ada instansi)", [0, 0])
+        # names, never codes (issue 14, item 4)
+        agency = names[row["agency"]] if row["agency"] else "(belum ada instansi)"
+        counts = judged.setdefault(agency, [0, 0])
         counts[0] += row["on_time"]
         counts[1] += row["on_time"] + row["breached"]
     shown = {
@@ -390,7 +393,8 @@ def _chart_agrees_with_the_summary(page: Any, base: str) -> None:
         agency: _percent(met / all_ if all_ else None) for agency, (met, all_) in judged.items()
     }
     assert shown == wanted
-    assert shown["DISDUKCAPIL"] != "–"  # a breach still running is a deadline missed
+    # a breach still running is a deadline missed
+    assert shown["Dinas Kependudukan dan Pencatatan Sipil"] != "–"
     table = {
         cell.inner_text()
         for cell in page.get_by_test_id("breach-summary").get_by_test_id("rate").all()
@@ -442,7 +446,9 @@ def test_supervisor_sees_breach_from_backdated_intake(
     login(supervisor, "inspektorat@demo.aduan.id")
     page = supervisor.goto("/pengawasan")
     expect(page.get_by_test_id("breach-list")).to_contain_text(code)
-    expect(page.get_by_test_id("breach-summary")).to_contain_text("DISDUKCAPIL")
+    expect(page.get_by_test_id("breach-summary")).to_contain_text(
+        "Dinas Kependudukan dan Pencatatan Sipil"
+    )
     _chart_agrees_with_the_summary(page, live_server)
     axe_clean(supervisor, "/pengawasan")
     with page.expect_download() as info:

@@ -4,6 +4,7 @@ import { h, tableWrap } from "../dom.js";
 import { formatDateTime, formatNumber, t } from "../i18n.js";
 import { can, currentUser } from "../session.js";
 import { ikmSection } from "./ikm.js";
+import { ombudsmanExport } from "./exports.js";
 import { label } from "./labels.js";
 
 const DAY = 86400;
@@ -38,8 +39,11 @@ export default async function breaches(main) {
     main.append(h("p", { class: "warning", "data-testid": "breaches-unavailable" }, t("breaches.unavailable")));
     return;
   }
-  const [summary, list] = await Promise.all([call("getBreachSummary"), call("listBreaches", { query: { per_page: 100 } })]);
-  const rows = (summary.data.rows || []).map((r) => ({ ...r, agency: r.agency || t("breaches.no_agency") }));
+  const [summary, list, agencyList] = await Promise.all([call("getBreachSummary"), call("listBreaches", { query: { per_page: 100 } }),
+    call("listAgencies").then((r) => r.data).catch(() => [])]);
+  // names, never codes (issue 14, item 4)
+  const agencyName = (code) => (agencyList.find((a) => a.code === code) || {}).name || code;
+  const rows = (summary.data.rows || []).map((r) => ({ ...r, agency: r.agency ? agencyName(r.agency) : t("breaches.no_agency") }));
   const breachRows = (list.data.items || []).slice().sort((a, b) => (b.overdue_seconds || 0) - (a.overdue_seconds || 0));
   // the chart's rate per agency is the table's rule over the agency's rows: deadlines met on time
   // out of those met or missed (a breached clock still running counts as missed)
@@ -73,7 +77,7 @@ export default async function breaches(main) {
       h("thead", {}, h("tr", {}, ["complaint.code", "complaint.agency", "clocks.kind", "clocks.due", "breaches.days_over", "clocks.consequence"].map((k) => h("th", { scope: "col" }, t(k))))),
       h("tbody", {}, breachRows.map((b) => h("tr", {},
         h("td", {}, h("a", { href: `/pengaduan/${b.complaint_id}`, "data-link": true }, b.tracking_code)),
-        h("td", {}, b.agency || "–"), h("td", {}, label("clock", b.clock)), h("td", {}, formatDateTime(b.due_at, b.time_zone)),
+        h("td", {}, b.agency ? agencyName(b.agency) : "–"), h("td", {}, label("clock", b.clock)), h("td", {}, formatDateTime(b.due_at, b.time_zone)),
         h("td", {}, formatNumber(Math.floor((b.overdue_seconds || 0) / DAY))), h("td", {}, b.consequence || "–"))))))
       : h("p", { "data-testid": "list-empty" }, t("breaches.none")),
     h("button", { type: "button", "data-testid": "breach-csv", onclick: () => download("pelanggaran-tenggat.csv", csv([
@@ -84,5 +88,7 @@ export default async function breaches(main) {
       ...breachRows.map((b) => [b.tracking_code, b.complaint_id, b.agency, b.clock, b.due_at, b.breached_at,
         Math.floor((b.overdue_seconds || 0) / DAY), b.escalation_level, b.consequence])])) }, t("breaches.csv")),
   );
+  const ombudsman = ombudsmanExport();
+  if (ombudsman) main.append(ombudsman);
   await ikmSection(main);
 }

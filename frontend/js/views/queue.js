@@ -4,6 +4,7 @@ import { choice, field, formValues, h, tableWrap } from "../dom.js";
 import { formatDateTime, t } from "../i18n.js";
 import { navigate } from "../router.js";
 import { can, currentUser } from "../session.js";
+import { queueExports } from "./exports.js";
 import { label } from "./labels.js";
 
 export default async function queue(main, { query }) {
@@ -13,6 +14,8 @@ export default async function queue(main, { query }) {
     return;
   }
   const [agencies, categories] = await Promise.all([call("listAgencies"), call("listCategories")]);
+  // names, never codes (issue 14, item 4)
+  const nameOf = (list, code) => (list.find((item) => item.code === code) || {}).name || code;
   const statuses = queryEnum("listComplaints", "status");
   const sorts = queryEnum("listComplaints", "sort");
   const status = field({ label: t("complaint.status"), name: "status", type: "select", value: query.get("status") || "",
@@ -46,13 +49,14 @@ export default async function queue(main, { query }) {
   if (!data.items.length) { main.append(h("p", {}, t("queue.empty"))); return; }
   main.append(tableWrap(h("table", {},
     h("caption", {}, sorts.includes("deadline") ? t("queue.caption_deadline") : t("queue.caption")),
-    h("thead", {}, h("tr", {}, ["complaint.code", "complaint.title", "complaint.status", "complaint.agency", "complaint.category", "complaint.received_at", "queue.next_due"].map((k) => h("th", { scope: "col" }, t(k))))),
+    h("thead", {}, h("tr", {}, ["complaint.code", "complaint.title", "complaint.status", "complaint.agency", "complaint.category", "queue.officer", "complaint.received_at", "queue.next_due"].map((k) => h("th", { scope: "col" }, t(k))))),
     h("tbody", {}, data.items.map((c) => h("tr", {},
       h("td", {}, c.tracking_code),
       h("td", {}, h("a", { href: `/pengaduan/${c.id}`, "data-link": true }, c.title)),
       h("td", {}, label("status", c.status)),
-      h("td", {}, c.agency || "–"),
-      h("td", {}, c.category || "–"),
+      h("td", {}, c.agency ? nameOf(agencies.data, c.agency) : "–"),
+      h("td", {}, c.category ? nameOf(categories.data, c.category) : "–"),
+      h("td", {}, c.assigned_officer || "–"),
       h("td", {}, formatDateTime(c.received_at, c.time_zone)),
       h("td", {}, c.next_due_at ? formatDateTime(c.next_due_at, c.time_zone) : "–", c.overdue ? [" ", h("span", { class: "badge overdue" }, t("queue.overdue"))] : null)))))));
   const nav = h("nav", { "aria-label": t("queue.pages") });
@@ -64,4 +68,7 @@ export default async function queue(main, { query }) {
   if (page > 1) nav.append(link(page - 1, "queue.prev"));
   if (p.pages && page < p.pages) nav.append(link(page + 1, "queue.next"));
   if (nav.childNodes.length) main.append(nav);
+  const chosen = query.get("status");
+  main.append(queueExports({ status: chosen ? [chosen] : undefined, agency: request.agency, category: request.category,
+    overdue: request.overdue ? true : undefined, sort: request.sort }) || "");
 }
