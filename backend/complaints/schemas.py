@@ -381,6 +381,14 @@ class TrackedComplaintSchema(ma.Schema):
     time_zone = TimeZoneName()
     received_at = LocalDateTime()
     decision = fields.String(allow_none=True)
+    resolution_code = fields.String(
+        allow_none=True,
+        metadata={"description": "The ground of a rejection (or how it was withdrawn)"},
+    )
+    dispute_window_ends_at = LocalDateTime(
+        allow_none=True,
+        metadata={"description": "When the window to accept or dispute the decision ends"},
+    )
     allowed_actions = fields.List(fields.String())
     may_add_information = fields.Boolean(
         metadata={

@@ -75,6 +75,9 @@ def tracked_body(principal: Principal) -> Presented:
         agency_name=agencies.get(complaint.agency_id) if complaint.agency_id else None,
         allowed_actions=lifecycle.allowed_actions(principal, complaint, session=db.session),
         may_add_information=POLICY.can(principal, "complaints.comment", complaint),
+        dispute_window_ends_at=lifecycle.handling(session=db.session, complaint=complaint)[
+            "dispute_window_ends_at"
+        ],
         clocks=list_clocks(session=db.session, complaint_id=complaint.id),
         timeline=timeline.list_events(session=db.session, principal=principal, complaint=complaint),
         attachments=attachments.list_attachments(

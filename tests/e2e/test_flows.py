@@ -641,3 +641,38 @@ def test_a_calendar_day_clock_lists_no_skipped_days(e2e_browser: Any, live_serve
     for web in (citizen, staff):
         assert web.foreign == [] and web.console_errors == []
         web.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_rejected_complaint_shows_its_ground_to_the_citizen(
+    web: Page, live_app: Any, width: int
+) -> None:
+    """Issue 14, item 9: the rejection ground was not shown to the citizen."""
+    from tests.conftest import bearer_for, user_by_email
+    from tests.sla_helpers import act as api_act
+
+    web.page.set_viewport_size({"width": width, "height": 800})
+    creds = file_anonymous(web, "Tanya jadwal bioskop", "Kapan bioskop di alun-alun buka lagi?")
+
+    def reject() -> None:
+        client = live_app.test_client()
+        headers = bearer_for(live_app, user_by_email(live_app, VERIFIER))
+        found = client.get(
+            "/api/v1/complaints", headers=headers, query_string={"q": creds["code"]}
+        ).get_json()["items"]
+        api_act(
+            client,
+            headers,
+            found[0]["id"],
+            action="reject",
+            reason="Bukan pengaduan pelayanan publik.",
+            resolution_code="not_a_complaint",
+        )
+
+    in_thread(reject)
+    page = track(web, creds)
+    expect(page.get_by_test_id("status")).to_have_text("Ditolak")
+    expect(page.get_by_test_id("rejection-ground")).to_have_text("Bukan pengaduan")
+    expect(page.locator("ol.timeline")).to_contain_text("menolak pengaduan (Bukan pengaduan)")
+    expect(page.get_by_test_id("track-ended")).to_be_visible()
+    axe_clean(web, f"rejected complaint tracked at {width} px")

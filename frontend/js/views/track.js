@@ -5,16 +5,15 @@ import { formatDateTime, t } from "../i18n.js";
 import { store } from "../store.js";
 import { actionPanel } from "./confirm.js";
 import { clocksTable, facts, label, timelineList } from "./labels.js";
+import { surveyForm } from "./survey.js";
 
 // accepting or disputing the delivered decision: what the citizen is waited for, shown first
 const DECISION_ACTIONS = ["close", "reopen"];
 const OTHER_ACTIONS = ["withdraw"];
 
-/** When the window to accept or dispute the decision ends, named in the agency's zone: the
- * latest delivery's event carries it. */
-function disputeWindowEnd(timeline) {
-  const delivered = (timeline || []).filter((e) => e.action === "deliver" && e.data && e.data.dispute_window_ends_at).pop();
-  return delivered ? formatDateTime(delivered.data.dispute_window_ends_at, delivered.time_zone, delivered.occurred_at) : "";
+/** When the window to accept or dispute the decision ends, named in the agency's zone. */
+function disputeWindowEnd(c) {
+  return c.dispute_window_ends_at ? formatDateTime(c.dispute_window_ends_at, c.time_zone) : "";
 }
 
 /** When the citizen's running completion clock ends, named in the agency's zone. */
@@ -75,11 +74,18 @@ export default function track(main, { query }) {
     if (!incomplete && !decisionActions.length) return null;
     const body = incomplete
       ? [h("p", { "data-testid": "todo-deadline" }, t("track.incomplete_notice", { due: completionDue(c.clocks) })), replyForm(creds, true)]
-      : [h("p", { "data-testid": "todo-deadline" }, t("track.todo_decision", { due: disputeWindowEnd(c.timeline) })),
+      : [h("p", { "data-testid": "todo-deadline" }, t("track.todo_decision", { due: disputeWindowEnd(c) })),
         facts([[t("complaint.decision"), h("span", { "data-testid": "decision" }, c.decision)]]),
         decisionActions.map((a) => citizenAction(a, creds))];
     return h("section", { class: "todo", "aria-labelledby": "track-todo", "data-testid": "track-todo" },
       h("h3", { id: "track-todo" }, t("track.todo_heading")), body);
+  }
+
+  /** A closed complaint's satisfaction survey (PermenPANRB 14/2017), answered once. */
+  function survey(creds) {
+    const box = h("section", { "data-testid": "track-survey" });
+    surveyForm(box, creds).catch(() => fill(box));
+    return box;
   }
 
   function draw(c, creds) {
@@ -97,9 +103,12 @@ export default function track(main, { query }) {
         [t("complaint.agency"), c.agency_name || c.agency],
         // a decision waiting to be accepted or disputed is shown with those buttons, above
         [t("complaint.decision"), c.decision && !todo ? h("span", { "data-testid": "decision" }, c.decision) : null],
+        // the ground of a rejection, in words (issue 14, item 9)
+        [t("track.rejection_ground"), c.status === "rejected" && c.resolution_code ? h("span", { "data-testid": "rejection-ground" }, label("resolution", c.resolution_code)) : null],
       ]),
+      c.status === "closed" ? survey(creds) : null,
       h("h3", {}, t("clocks.heading")), clocksTable(c.clocks),
-      h("h3", {}, t("timeline.heading")), timelineList(c.timeline),
+      h("h3", {}, t("timeline.heading")), timelineList(c.timeline, (code) => (code && code === c.agency ? c.agency_name : null)),
       h("h3", { id: "track-files", tabindex: "-1" }, t("attachments.heading")),
       c.attachments && c.attachments.length ? h("ul", {}, c.attachments.map((a) => h("li", {}, a.filename))) : h("p", {}, t("attachments.none")),
       c.may_add_information && !incomplete ? h("section", { "aria-labelledby": "track-reply" },
