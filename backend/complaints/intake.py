@@ -36,6 +36,7 @@ from backend.complaints.models import (
     Source,
     Status,
 )
+from backend.complaints.notices import tracking_link
 from backend.db import reference
 from backend.db.writes import Rows, insert_together, with_defaults
 from backend.errors import invalid
@@ -358,7 +359,9 @@ def _receipt_mail(
             "body": (
                 f"Pengaduan Anda telah diterima dengan kode {code}.\n"
                 "Simpan PIN yang ditampilkan saat pengaduan dikirim untuk melacaknya.\n\n"
-                f"Your complaint was received under code {code}."
+                f"Your complaint was received under code {code}. Keep the PIN you were shown "
+                "to track it.\n\n"
+                f"Lacak / Track: {tracking_link(code)}"
             ),
             "data": {"complaint_id": complaint_id, "event": "receipt"},
         }

@@ -17,6 +17,8 @@ from backend import localtime
 from backend.agencies.models import Agency
 from backend.auth.models import User
 from backend.auth.roles import Role
+from backend.config import public_base_url
+from backend.db import Base
 from backend.db.engine import begin_write
 from backend.notifications import service as outbox
 from backend.sla.calendars import calendar_of_agency, next_office_time
@@ -73,6 +75,21 @@ def recipients(*, session: Session, target: str, agency_id: int | None) -> list[
     return emails or [agency.email for agency in inspectorates if agency.email]
 
 
+def _tracking_codes(session: Session, complaint_ids: set[int]) -> dict[int, str]:
+    """The tracking codes people know the complaints by. The complaints domain sits above this
+    one, so its table is read by name, as a foreign key would."""
+    if not complaint_ids:
+        return {}
+    complaints = Base.metadata.tables["complaints"]
+    return dict(
+        session.execute(
+            select(complaints.c.id, complaints.c.tracking_code).where(
+                complaints.c.id.in_(complaint_ids)
+            )
+        ).all()
+    )
+
+
 def notify_escalations(
     *,
     session: Session,
@@ -86,6 +103,7 @@ def notify_escalations(
     """
     cache = {} if cache is None else cache
     messages: list[dict[str, Any]] = []
+    codes = _tracking_codes(session, {step.complaint_id for step in fired})
     for step in fired:
         key = (step.target, step.agency_id)
         if key not in cache:
@@ -94,12 +112,15 @@ def notify_escalations(
         calendar = calendar_of_agency(session=session, agency_id=step.agency_id)
         not_before = next_office_time(calendar, now)
         due = step.due_at.astimezone(calendar.zone).strftime("%d-%m-%Y %H.%M")
-        subject = f"[Aduan] {STEP_LABELS.get(step.step, step.step)}: pengaduan #{step.complaint_id}"
+        code = codes.get(step.complaint_id, str(step.complaint_id))
+        step_words = STEP_LABELS.get(step.step, step.step)
+        subject = f"[Aduan] {step_words}: pengaduan {code}"
         body = (
-            f"Tenggat {CLOCK_LABELS.get(step.kind, step.kind)} pengaduan #{step.complaint_id} "
+            f"Tenggat {CLOCK_LABELS.get(step.kind, step.kind)} pengaduan {code} "
             f"adalah {due} {localtime.zone_name(calendar.zone)}.\n"
-            f"Langkah eskalasi: {step.step} (tingkat {step.level}).\n"
+            f"Langkah eskalasi: {step_words} (tingkat {step.level} dari 3).\n"
             + ("Dicatat untuk laporan Ombudsman.\n" if step.for_ombudsman else "")
+            + f"\n{public_base_url()}/pengaduan/{step.complaint_id}"
         )
         messages.extend(
             {

@@ -163,8 +163,13 @@ def test_end_to_end_from_a_backdated_complaint_to_an_escalation_email(
     received = smtp.to(ROLE_EMAILS["agency_head"])
     assert len(received) == 1
     mail = message_from_bytes(received[0])
-    assert mail["Subject"] == f"[Aduan] Tenggat terlampaui: pengaduan #{receipt['id']}"
-    assert "tanggapan (Pasal 44 ayat 3)" in mail.get_payload()
+    # the tracking code and the zone by name, the step in words (issue 14, item 8)
+    code = receipt["tracking_code"]
+    assert mail["Subject"] == f"[Aduan] Tenggat terlampaui: pengaduan {code}"
+    body = mail.get_payload(decode=True).decode()
+    assert "tanggapan (Pasal 44 ayat 3)" in body and " WIB." in body
+    assert "Tenggat terlampaui (tingkat 1 dari 3)" in body
+    assert "Asia/Jakarta" not in body and "agency_head" not in body and "#" not in body
     with app.app_context():
         sweep_once()
         deliver_once(app, now=now() + timedelta(days=4))

@@ -23,6 +23,7 @@ def test_jobs_are_coalesced_single_and_keep_late_runs(app):
         "tally_compaction",
         "purge_expired",
         "recalculations",
+        "exports",
     }
     assert jobs["sla_sweep"].trigger.interval.total_seconds() == 60
     assert jobs["outbox_delivery"].trigger.interval.total_seconds() == 30
