@@ -218,7 +218,9 @@ def test_supervisor_dashboard_by_keyboard_with_at_risk_counts(
     expect(page.get_by_role("heading", level=1)).to_be_focused()
     summary = page.get_by_test_id("breach-summary")
     expect(summary.get_by_role("columnheader", name=re.compile("Berisiko"))).to_be_visible()
-    row = summary.get_by_role("row").filter(has_text="DPMPTSP").filter(has_text="Tanggapan")
+    # agencies by name, never by code (issue 14, item 4)
+    dpmptsp = "Dinas Penanaman Modal dan Pelayanan Terpadu Satu Pintu"
+    row = summary.get_by_role("row").filter(has_text=dpmptsp).filter(has_text="Tanggapan")
     expect(row.get_by_test_id("at-risk")).to_have_text(str(expected))
     # the scrollable tables are reachable by Tab (narrow screens scroll them by arrow keys)
     tab_to(page, page.get_by_role("region", name=re.compile("per instansi dan tenggat")))
@@ -229,7 +231,7 @@ def test_supervisor_dashboard_by_keyboard_with_at_risk_counts(
     header = text.splitlines()[0].split(",")
     assert "at_risk" in header
     line = next(
-        line.split(",") for line in text.splitlines() if line.startswith("DPMPTSP,response,")
+        line.split(",") for line in text.splitlines() if line.startswith(f"{dpmptsp},response,")
     )
     assert line[header.index("at_risk")] == str(expected)
     # drill down to the overdue complaint by keyboard, backwards from the CSV button
