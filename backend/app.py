@@ -11,6 +11,7 @@ from werkzeug.middleware.proxy_fix import ProxyFix
 
 from backend import hooks
 from backend.auth.access import init_jwt
+from backend.complaints import storage
 from backend.config import load_config
 from backend.db.engine import begin_write, configure_engine
 from backend.extensions import alembic, api, compress, db, jwt, limiter
@@ -28,6 +29,8 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         hops = app.config["TRUSTED_PROXIES"]
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=hops, x_proto=hops)  # type: ignore[method-assign]
     hooks.install()
+    # evidence files: the local folder or an object store, by ADUAN_STORAGE_URL
+    app.extensions[storage.EXTENSION] = storage.store_from_config(app.config)
     app.json = JSONProvider(app)
     app.session_interface = NoSessionInterface()
 

@@ -1,18 +1,23 @@
-"""Operator commands: `flask --app backend.app users|demo|timeline|complaints|exports ...`."""
+"""Operator commands: `flask --app backend.app users|demo|timeline|complaints|exports|storage`."""
 
 from __future__ import annotations
 
 import sys
+from collections import Counter
+from collections.abc import Iterator
+from pathlib import Path
 
 import click
 import marshmallow as ma
 from flask import Flask, current_app
 from flask.cli import AppGroup
+from tqdm import tqdm
 
 from backend.agencies import service as agencies
 from backend.agencies.schemas import StaffCreateSchema
 from backend.auth.roles import Role
-from backend.complaints import timeline
+from backend.complaints import evidence, storage, timeline
+from backend.db.base import now_utc
 from backend.db.engine import begin_write
 from backend.errors import DomainError
 from backend.extensions import db
@@ -22,6 +27,7 @@ demo_cli = AppGroup("demo", help="Demo data for Kota Cimahi.")
 timeline_cli = AppGroup("timeline", help="The tamper-evident timeline.")
 complaints_cli = AppGroup("complaints", help="Complaints: repairs after an upgrade.")
 exports_cli = AppGroup("exports", help="Exports: the queue with its clocks, the Ombudsman report.")
+storage_cli = AppGroup("storage", help="Evidence files: the store and the attachments' rows.")
 
 
 @users_cli.command("create")
@@ -146,9 +152,78 @@ def create_export(kind: str, fmt: str, email: str, status: tuple[str, ...]) -> N
     click.echo(f"{finished.done} rows: {directory}/{finished.file_name}")
 
 
+@storage_cli.command("migrate")
+@click.option(
+    "--from",
+    "source_dir",
+    type=click.Path(file_okay=False),
+    default=None,
+    help="The local folder the files are in (default: ADUAN_UPLOAD_DIR).",
+)
+@click.option("--dry-run", is_flag=True, help="Say what would be copied; copy nothing.")
+@click.option(
+    "--remove-local", is_flag=True, help="Remove each local file once its object is verified."
+)
+def migrate_storage(source_dir: str | None, dry_run: bool, remove_local: bool) -> None:
+    """Move the local evidence files into the configured store (ADUAN_STORAGE_URL), each
+    verified by its size and SHA-256 against its row; running it again copies nothing."""
+    target = storage.store_of(current_app)
+    source = storage.LocalStore(source_dir or current_app.config["UPLOAD_DIR"])
+    if isinstance(target, storage.LocalStore) and (
+        Path(target.folder).resolve() == Path(source.folder).resolve()
+    ):
+        raise click.ClickException(
+            "ADUAN_STORAGE_URL names the local folder itself: set it to the object store first"
+        )
+    findings = evidence.migrate(
+        session=db.session,
+        source=source,
+        target=target,
+        dry_run=dry_run,
+        remove_source=remove_local,
+    )
+    _report(findings, f"{source.folder} -> {target!r}")
+
+
+@storage_cli.command("check")
+def check_storage() -> None:
+    """Verify that every attachment row has its object, of the size and SHA-256 it records."""
+    store = storage.store_of(current_app)
+    _report(evidence.check(session=db.session, store=store), repr(store))
+
+
+@storage_cli.command("sweep")
+def sweep_storage() -> None:
+    """Settle the uploads a crash left staged after their commit; remove the temporary objects
+    of uploads that never committed (staged more than an hour ago)."""
+    outcome = evidence.sweep_staged(
+        session=db.session, store=storage.store_of(current_app), now=now_utc()
+    )
+    db.session.rollback()  # read only
+    click.echo(f"settled: {len(outcome.settled)}, removed: {len(outcome.removed)}")
+
+
+def _report(findings: Iterator[evidence.Finding], title: str) -> None:
+    """Print the problems among `findings` and a count of each state; exit 1 on a problem."""
+    counts: Counter[str] = Counter()
+    total = evidence.count_attachments(session=db.session)
+    click.echo(title)
+    for finding in tqdm(findings, total=total, unit=" files", disable=None):
+        counts[finding.state] += 1
+        if finding.is_problem:
+            click.echo(f"attachment {finding.attachment_id} ({finding.key}): {finding.state}")
+            if finding.detail:
+                click.echo(f"  {finding.detail}")
+    db.session.rollback()  # read only
+    click.echo(", ".join(f"{state}: {counts[state]}" for state in sorted(counts)) or "no files")
+    if counts["missing"] or counts["damaged"]:
+        sys.exit(1)
+
+
 def register_commands(app: Flask) -> None:
     """Attach the operator commands to the app's CLI."""
     from backend.scheduler import sla_cli
 
-    for group in (users_cli, demo_cli, timeline_cli, complaints_cli, exports_cli, sla_cli):
+    groups = (users_cli, demo_cli, timeline_cli, complaints_cli, exports_cli, storage_cli, sla_cli)
+    for group in groups:
         app.cli.add_command(group)

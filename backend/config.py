@@ -140,6 +140,12 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # the largest image accepted as evidence, in pixels (it is refused before decoding)
         "MAX_IMAGE_PIXELS": int(_env("MAX_IMAGE_PIXELS", "40000000")),
         "UPLOAD_DIR": _env("UPLOAD_DIR", str(VAR / "uploads")),
+        # evidence files: unset or file:///path, the local folder (UPLOAD_DIR without a path);
+        # s3://bucket/prefix?endpoint=...&region=..., an object store several hosts share
+        # (backend/complaints/storage.py); without keys, boto3's chain (AWS_ACCESS_KEY_ID, ...)
+        "STORAGE_URL": _env("STORAGE_URL"),
+        "STORAGE_ACCESS_KEY": _env("STORAGE_ACCESS_KEY"),
+        "STORAGE_SECRET_KEY": _env("STORAGE_SECRET_KEY"),
         "MAIL_DIR": _env("MAIL_DIR", str(VAR / "mail")),
         # exports written in the background, each downloadable by its requester for a day
         "EXPORT_DIR": _env("EXPORT_DIR", str(VAR / "exports")),

@@ -84,6 +84,12 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "Berkas lampiran ini tidak ditemukan di penyimpanan; hubungi petugas.",
         "This attachment's file is not in the store; contact the staff.",
     ),
+    "storage_unavailable": (
+        "Penyimpanan berkas tidak tersedia",
+        "File storage unavailable",
+        "Penyimpanan berkas lampiran tidak dapat dihubungi; coba lagi beberapa saat lagi.",
+        "The attachments' file store cannot be reached; try again in a moment.",
+    ),
     "method_not_allowed": (
         "Metode tidak diizinkan",
         "Method not allowed",
@@ -453,6 +459,13 @@ class UnsupportedMediaType(DomainError):
 
     status = 415
     code = "unsupported_media_type"
+
+
+class StorageUnavailable(DomainError):
+    """The evidence store cannot be reached."""
+
+    status = 503
+    code = "storage_unavailable"
 
 
 class PayloadTooLarge(DomainError):

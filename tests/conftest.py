@@ -11,6 +11,7 @@ modules marked `sla_dates`.
 from __future__ import annotations
 
 import os
+import secrets
 import socket
 from collections.abc import Iterator
 from datetime import UTC, datetime
@@ -32,6 +33,7 @@ from sqlalchemy.engine import make_url
 from backend.app import create_app
 from backend.auth import service as auth_service
 from backend.auth.models import User
+from backend.complaints.storage import EXTENSION, EvidenceStore, store_of
 from backend.db import Base
 from backend.demo import DEMO_PASSWORD, load_demo
 from backend.extensions import alembic, db
@@ -211,6 +213,32 @@ def app(base_app: Flask) -> Iterator[Flask]:
         load_demo(db.session, password_hash=DEMO_HASH)
         db.session.commit()
     yield base_app
+
+
+@pytest.fixture(scope="session")
+def s3_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Any]:
+    """A real S3-compatible server (SeaweedFS, `tests/storage_server.py`), started the first
+    time a test of the session asks for it and stopped at the session's end."""
+    from tests.storage_server import running_seaweedfs
+
+    with running_seaweedfs(tmp_path_factory.mktemp("seaweedfs")) as server:
+        yield server
+
+
+@pytest.fixture(params=["local", "s3"])
+def evidence_store(request: pytest.FixtureRequest, app: Flask) -> Iterator[EvidenceStore]:
+    """The app's evidence store for one test: the local folder (UPLOAD_DIR), or a prefix of its
+    own in the SeaweedFS server's bucket (`s3_server`). Use it to run a module on both."""
+    if request.param == "local":
+        yield store_of(app)
+        return
+    store = request.getfixturevalue("s3_server").store(f"test-{secrets.token_hex(6)}")
+    local = app.extensions[EXTENSION]
+    app.extensions[EXTENSION] = store
+    try:
+        yield store
+    finally:
+        app.extensions[EXTENSION] = local
 
 
 @pytest.fixture

@@ -6,9 +6,10 @@ from __future__ import annotations
 import hashlib
 import re
 import secrets
+from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, ParamSpec, TypeVar
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -22,11 +23,14 @@ from backend.complaints.timeline import actor_of, append_event
 from backend.errors import (
     NotFound,
     PayloadTooLarge,
+    StorageUnavailable,
     invalid,
 )
 
 MAX_FILE_BYTES = 5 * 1024 * 1024
 MAX_FILES_PER_COMPLAINT = 20
+P = ParamSpec("P")
+T = TypeVar("T")
 
 
 def safe_filename(name: str) -> str:
@@ -43,7 +47,7 @@ def store_attachment(
     complaint_id: int,
     filename: str,
     stream: BinaryIO,
-    upload_dir: str,
+    store: storage.EvidenceStore,
     visibility: str,
     at: datetime,
     max_pixels: int,
@@ -71,7 +75,7 @@ def store_attachment(
     mime = files.sniff(content)
     content = files.clean(content, mime, max_pixels)
     key = secrets.token_hex(16)
-    storage.stage(session, upload_dir, key, content)
+    storage_call(store.stage, session, key, content, at)
     attachment = Attachment(
         complaint_id=complaint.id,
         filename=safe_filename(filename),
@@ -122,9 +126,9 @@ def attachment_file(
     principal: Principal,
     complaint_id: int,
     attachment_id: int,
-    upload_dir: str,
-) -> tuple[Attachment, Path]:
-    """One file of a complaint the caller may open, and where its bytes are."""
+    store: storage.EvidenceStore,
+) -> tuple[Attachment, BinaryIO, int]:
+    """One file of a complaint the caller may open: its row, a stream of its bytes, their size."""
     complaint = get_complaint(session=session, principal=principal, complaint_id=complaint_id)
     attachment = session.get(Attachment, attachment_id)
     if (
@@ -136,7 +140,16 @@ def attachment_file(
         )
     ):
         raise NotFound()
-    path = storage.path_of(upload_dir, attachment.storage_key)
-    if not path.exists():
-        raise NotFound("file_missing")
-    return attachment, path
+    try:
+        stream, size = storage_call(store.open, attachment.storage_key)
+    except storage.ObjectMissing as error:
+        raise NotFound("file_missing") from error
+    return attachment, stream, size
+
+
+def storage_call(operation: Callable[P, T], *args: P.args, **kwargs: P.kwargs) -> T:
+    """A call to the evidence store; one it cannot answer is a 503 problem."""
+    try:
+        return operation(*args, **kwargs)
+    except (storage.StorageUnavailable, OSError) as error:
+        raise StorageUnavailable() from error

@@ -13,7 +13,7 @@ from flask.views import MethodView
 
 from backend.agencies.service import names_by_id
 from backend.auth.principal import Principal
-from backend.complaints import attachments, lifecycle, timeline, tracking
+from backend.complaints import attachments, lifecycle, storage, timeline, tracking
 from backend.complaints.models import Complaint, Visibility
 from backend.complaints.permissions import POLICY
 from backend.complaints.schemas import (
@@ -171,7 +171,7 @@ class TrackUpload(MethodView):
             complaint_id=principal.id,
             filename=upload.filename or "lampiran",
             stream=upload.stream,
-            upload_dir=current_app.config["UPLOAD_DIR"],
+            store=storage.store_of(current_app),
             max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
             visibility=Visibility.PUBLIC,
             at=now_utc(),

@@ -14,7 +14,15 @@ from flask.views import MethodView
 from backend.agencies.service import codes_by_id
 from backend.auth.access import authorize, current_principal
 from backend.auth.principal import Principal
-from backend.complaints import attachments, intake, lifecycle, privacy, queries, timeline
+from backend.complaints import (
+    attachments,
+    intake,
+    lifecycle,
+    privacy,
+    queries,
+    storage,
+    timeline,
+)
 from backend.complaints.files import ALLOWED_TYPES
 from backend.complaints.idempotency import IdempotencyKey
 from backend.complaints.models import Complaint
@@ -290,7 +298,7 @@ class Attachments(MethodView):
             complaint_id=complaint_id,
             filename=upload.filename or "lampiran",
             stream=upload.stream,
-            upload_dir=current_app.config["UPLOAD_DIR"],
+            store=storage.store_of(current_app),
             max_pixels=current_app.config["MAX_IMAGE_PIXELS"],
             visibility=form["visibility"],
             at=now_utc(),
@@ -332,20 +340,22 @@ class AttachmentContent(MethodView):
     @authorize(POLICY, "complaints.list")
     def get(self, complaint_id: int, attachment_id: int) -> Any:
         """Download a file, as an attachment that the browser will not render / Unduh."""
-        attachment, path = attachments.attachment_file(
+        attachment, stream, size = attachments.attachment_file(
             session=db.session,
             principal=current_principal(),
             complaint_id=complaint_id,
             attachment_id=attachment_id,
-            upload_dir=current_app.config["UPLOAD_DIR"],
+            store=storage.store_of(current_app),
         )
+        # streamed through the app from either store: the bucket itself is never public
         response = send_file(
-            path,
+            stream,
             mimetype=attachment.content_type,
             as_attachment=True,
             download_name=attachment.filename,
             max_age=0,
         )
+        response.content_length = size
         # headers that keep a browser from executing what it stores
         response.headers["X-Content-Type-Options"] = "nosniff"
         response.headers["Content-Security-Policy"] = "default-src 'none'; sandbox"

@@ -68,6 +68,9 @@ def _pdf_with_xmp() -> bytes:
     )
 
 
+# every test on the local folder and on the S3-compatible store (tests/storage_server.py)
+pytestmark = pytest.mark.usefixtures("evidence_store")
+
 FILES = [
     pytest.param(_image("JPEG", comment=MARKER.encode()), "foto.jpg", id="jpeg-comment"),
     pytest.param(_image("JPEG", exif=_exif()), "foto.jpg", id="jpeg-exif"),

@@ -12,11 +12,14 @@ from PIL import ExifTags, Image
 from sqlalchemy import func, select
 
 from backend.complaints.models import Attachment
+from backend.complaints.storage import LocalStore
 from backend.extensions import db
 from tests.factories import file_complaint, pdf_document
 
 URL = "/api/v1/complaints"
 PDF = pdf_document()
+# every test on the local folder and on the S3-compatible store (tests/storage_server.py)
+pytestmark = pytest.mark.usefixtures("evidence_store")
 
 
 def gps_jpeg() -> bytes:
@@ -93,21 +96,23 @@ def test_jpeg_loses_its_exif_and_is_served_safely(client, app, headers_for):
     assert "exif" not in served.info
 
 
-def test_files_are_stored_outside_the_web_root(client, app, headers_for):
+def test_files_are_stored_outside_the_web_root(client, app, headers_for, evidence_store):
     citizen = headers_for("citizen")
     receipt = file_complaint(client, citizen, complainant=None)
     meta = upload(client, citizen, receipt["id"], PDF, "surat.pdf").get_json()
-    upload_dir = Path(app.config["UPLOAD_DIR"]).resolve()
     with app.app_context():
         stored = db.session.get(Attachment, meta["id"])
         key, digest = stored.storage_key, stored.sha256
-    path = upload_dir / key
+    kept = evidence_store.read(key)
     # the document as rewritten without its metadata: what the row records
-    assert path.read_bytes().startswith(b"%PDF")
-    assert hashlib.sha256(path.read_bytes()).hexdigest() == digest
+    assert kept.startswith(b"%PDF")
+    assert hashlib.sha256(kept).hexdigest() == digest
     assert "surat" not in key
-    if app.static_folder:
-        assert not upload_dir.is_relative_to(Path(app.static_folder).resolve())
+    if isinstance(evidence_store, LocalStore):
+        upload_dir = Path(app.config["UPLOAD_DIR"]).resolve()
+        assert (upload_dir / key).read_bytes() == kept
+        if app.static_folder:
+            assert not upload_dir.is_relative_to(Path(app.static_folder).resolve())
     # nothing serves the stored key or the name as a static file
     assert client.get(f"/{key}").status_code in (401, 404)
     assert client.get("/uploads/" + key).status_code in (401, 404)
