@@ -32,7 +32,7 @@ STEP_LABELS = {
 }
 CLOCK_LABELS = {
     "response": "tanggapan (Pasal 44 ayat 3)",
-    "completion": "kelengkapan (Pasal 44 ayat 4)",
+    "completion": "kelengkapan oleh pengadu (Pasal 44 ayat 4)",
     "verification": "verifikasi berkas yang dilengkapi (Pasal 44 ayat 3)",
     "decision": "keputusan (Pasal 50 ayat 1)",
     "delivery": "penyampaian keputusan (Pasal 50 ayat 2)",

@@ -59,3 +59,36 @@ def test_the_dashboard_offers_the_ombudsman_report(e2e_browser: Any, live_server
     expect(page.get_by_test_id("breach-summary")).not_to_contain_text("DISDUKCAPIL")
     axe_clean(web, "dashboard with the Ombudsman report")
     web.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_queue_shows_how_a_decided_case_was_delivered_and_its_dispute_window(
+    e2e_browser: Any, live_server: str, live_app: Any, width: int
+) -> None:
+    """Issue 14, item 7 (the queue): staff could not see the delivery or the dispute window."""
+    from tests.conftest import bearer_for, user_by_email
+    from tests.sla_helpers import act
+
+    receipt = api_file(live_app, title=f"Akta lahir sudah diputus {width}")
+
+    def decide_and_deliver() -> None:
+        client = live_app.test_client()
+        headers = bearer_for(live_app, user_by_email(live_app, VERIFIER))
+        act(client, headers, receipt["id"], action="verify")
+        head = bearer_for(live_app, user_by_email(live_app, "kadis.disdukcapil@demo.aduan.id"))
+        act(client, head, receipt["id"], action="start")
+        act(client, head, receipt["id"], action="decide", decision="Akta dicetak ulang")
+        act(client, head, receipt["id"], action="deliver", delivery_channel="email")
+
+    in_thread(decide_and_deliver)
+    web = Page(e2e_browser, live_server)
+    web.page.set_viewport_size({"width": width, "height": 900})
+    login(web, VERIFIER)
+    page = web.goto("/staf")
+    row = page.get_by_role("row").filter(has_text=receipt["tracking_code"])
+    handling = row.get_by_test_id("queue-handling")
+    expect(handling).to_contain_text("Disampaikan lewat Surel.")
+    expect(handling).to_contain_text("Keberatan s.d.")
+    expect(handling).to_contain_text("WIB")
+    axe_clean(web, f"queue with a delivered case at {width} px")
+    web.context.close()

@@ -53,7 +53,12 @@ export default async function queue(main, { query }) {
     h("tbody", {}, data.items.map((c) => h("tr", {},
       h("td", {}, c.tracking_code),
       h("td", {}, h("a", { href: `/pengaduan/${c.id}`, "data-link": true }, c.title)),
-      h("td", {}, label("status", c.status)),
+      // how a decided case stands: how it was delivered and until when it may be disputed
+      h("td", {}, label("status", c.status), c.delivery_channel || c.dispute_window_ends_at
+        ? h("span", { class: "hint", "data-testid": "queue-handling" }, h("br"),
+          c.delivery_channel ? t("queue.delivered_by", { channel: label("channel", c.delivery_channel) }) : "",
+          c.dispute_window_ends_at ? ` ${t("queue.dispute_until", { due: formatDateTime(c.dispute_window_ends_at, c.time_zone) })}` : "")
+        : null),
       h("td", {}, c.agency ? nameOf(agencies.data, c.agency) : "–"),
       h("td", {}, c.category ? nameOf(categories.data, c.category) : "–"),
       h("td", {}, c.assigned_officer || "–"),
