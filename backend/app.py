@@ -103,9 +103,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         """A browser gets the app's not-found page, an Open311 client the spec's error list, an
         API client the problem document."""
         return (
-            open311.not_found(request.path)
-            or not_found_page()
-            or api.handle_http_exception(error)
+            open311.not_found(request.path) or not_found_page() or api.handle_http_exception(error)
         )
 
     _publish_permissions()

@@ -35,9 +35,9 @@ def render(fmt: str, root: str, body: Any) -> tuple[bytes, str]:
         return json.dumps(body, ensure_ascii=False, default=_number).encode(), FORMATS["json"]
     element = _element(root, body)
     ElementTree.indent(element)
-    return XML_DECLARATION + ElementTree.tostring(element, encoding="utf-8", xml_declaration=False), (
-        f"{FORMATS['xml']}; charset=utf-8"
-    )
+    return XML_DECLARATION + ElementTree.tostring(
+        element, encoding="utf-8", xml_declaration=False
+    ), (f"{FORMATS['xml']}; charset=utf-8")
 
 
 def _element(name: str, value: Any) -> ElementTree.Element:

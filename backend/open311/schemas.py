@@ -122,7 +122,7 @@ def _comma_list(value: str) -> list[str]:
 class CommaList(fields.String):
     """A comma-delimited list of values, as GeoReport v2 writes them in one argument."""
 
-    def _deserialize(self, value, attr, data, **kwargs):  # type: ignore[no-untyped-def]
+    def _deserialize(self, value, attr, data, **kwargs):
         return _comma_list(super()._deserialize(value, attr, data, **kwargs))
 
 

@@ -250,7 +250,7 @@ def file_request(
     try:
         data = INTAKE_SCHEMA.load(_complaint_payload(form))
     except ma.ValidationError as error:
-        raise ValidationFailed(errors=error.normalized_messages()) from error  # type: ignore[arg-type]
+        raise ValidationFailed(errors=error.normalized_messages()) from error
     receipt = intake.file_complaint(
         session=session,
         principal=principal,
@@ -291,7 +291,11 @@ def _complaint_payload(form: dict[str, Any]) -> dict[str, Any]:
     name = " ".join(filter(None, (form.get("first_name"), form.get("last_name"))))
     complainant = {
         key: value
-        for key, value in (("name", name), ("email", form.get("email")), ("phone", form.get("phone")))
+        for key, value in (
+            ("name", name),
+            ("email", form.get("email")),
+            ("phone", form.get("phone")),
+        )
         if value
     }
     service_date = form.get("service_date")
@@ -355,13 +359,13 @@ def _narrowed(session: Session, query: Select[Any], filters: RequestFilters, now
     }
     if statuses:
         query = query.where(Complaint.status.in_(sorted(statuses)))
-    end = filters.end_date or (
-        filters.start_date + DEFAULT_SPAN if filters.start_date else now
-    )
-    start = filters.start_date or end - DEFAULT_SPAN
-    if start > end:
+    # the spec's default span: 90 days from the start date, or up to the end date (now)
+    end = filters.end_date or (filters.start_date + DEFAULT_SPAN if filters.start_date else None)
+    start = filters.start_date or (end or now) - DEFAULT_SPAN
+    if end is not None and start > end:
         raise Open311Error(400, "start_date is after end_date")
-    return query.where(Complaint.received_at >= start, Complaint.received_at <= end)
+    query = query.where(Complaint.received_at >= start)
+    return query if end is None else query.where(Complaint.received_at <= end)
 
 
 def request_by_id(*, session: Session, service_request_id: str) -> list[dict[str, Any]]:
@@ -380,7 +384,9 @@ def service_requests(*, session: Session, complaints: list[Complaint]) -> list[d
     name and the running legal deadline. Never the complainant's identity."""
     categories, agencies = names_by_id(session=session)
     codes, _agency_codes = codes_by_id(session=session)
-    kecamatan = {code: name for code, name in session.execute(select(Kecamatan.code, Kecamatan.name))}
+    kecamatan = {
+        code: name for code, name in session.execute(select(Kecamatan.code, Kecamatan.name))
+    }
     running: dict[int, SlaClock] = {}
     for clock in session.scalars(
         select(SlaClock)

@@ -89,9 +89,14 @@ def _content(root: str, schema: Any, item: str | None = None) -> dict[str, Any]:
     }
 
 
-def documented(status: int, description: str, body: dict[str, Any], *errors: int) -> Any:
-    """The contract of an operation: its answer and its errors, in both formats."""
+def documented(
+    status: int, description: str, body: dict[str, Any], *errors: int, **headers: Any
+) -> Any:
+    """The contract of an operation: its answer (and its `headers`) and its errors, in both
+    formats."""
     responses: dict[Any, Any] = {status: {"description": description, "content": body}}
+    if headers:
+        responses[status]["headers"] = headers
     for code in (*errors, "default"):
         responses[code] = {
             "description": "The spec's error list",
@@ -113,7 +118,7 @@ class Discovery(MethodView):
     @blp.doc(operationId="open311Discovery")
     @documented(200, "The discovery document", _content("discovery", DiscoverySchema))
     def get(self, fmt: str) -> Response:
-        """Where the GeoReport v2 endpoint is, its formats and how to get a key / Penemuan layanan."""
+        """Where the endpoint is, its formats and how to get a key / Penemuan layanan."""
         body = service.discovery(
             session=db.session, base_url=request.url_root.rstrip("/") + PREFIX, changeset=CHANGESET
         )
@@ -193,6 +198,10 @@ class Requests(MethodView):
         "1,000 requests.",
         _content("service_requests", ServiceRequestSchema, "request"),
         400,
+        Link={
+            "description": "The next and previous pages (RFC 8288), where there are any",
+            "schema": {"type": "string"},
+        },
     )
     def get(self, args: dict[str, Any], fmt: str) -> Response:
         """Public complaints as service requests; never private, anonymous or confidential ones
@@ -215,7 +224,7 @@ class Requests(MethodView):
         links = [
             f'<{_page_url(number)}>; rel="{rel}"'
             for number, rel in ((page.page + 1, "next"), (page.page - 1, "prev"))
-            if 1 <= number and (rel == "prev" or number <= page.pages)
+            if number >= 1 and (rel == "prev" or number <= page.pages)
         ]
         if links:
             response.headers["Link"] = ", ".join(links)
@@ -241,7 +250,8 @@ class RequestItem(MethodView):
 
 def _page_url(number: int) -> str:
     return url_for(
-        request.endpoint or "", **{**(request.view_args or {}), **request.args, "page": number},
+        request.endpoint or "",
+        **{**(request.view_args or {}), **request.args, "page": number},
         _external=True,
     )
 

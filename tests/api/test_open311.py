@@ -424,3 +424,95 @@ def test_requests_filter_by_code_status_and_dates(client, published):
 def _id_of(client: FlaskClient, code: str) -> int:
     with client.application.app_context():
         return db.session.scalar(select(Complaint.id).where(Complaint.tracking_code == code))
+
+
+def test_requests_default_to_90_days_and_page_past_them_as_an_extension(
+    client, frozen_clock, published
+):
+    frozen_clock.move_to(DEFAULT_INSTANT - timedelta(days=120))
+    old = filed(client, privacy="public")
+    frozen_clock.move_to(DEFAULT_INSTANT + timedelta(minutes=1))
+    recent = sorted([published["public"], published["public_road"]])
+    assert sorted(listed(client)) == recent  # the spec's default: the last 90 days
+    since = "start_date=2026-07-01T00:00:00%2B07:00&end_date=2026-12-31T00:00:00Z"
+    assert old in listed(client, since)  # a longer span is served (extension)
+
+    first = client.get(f"{BASE}/requests.json?{since}&page_size=2")
+    assert [r["service_request_id"] for r in first.get_json()] == [
+        published["public_road"],
+        published["public"],
+    ]  # newest first
+    assert first.headers["Link"] == (
+        f"<http://localhost{BASE}/requests.json?start_date=2026-07-01T00:00:00%2B07:00"
+        f'&end_date=2026-12-31T00:00:00Z&page_size=2&page=2>; rel="next"'
+    )
+    second = client.get(f"{BASE}/requests.json?{since}&page_size=2&page=2")
+    assert [r["service_request_id"] for r in second.get_json()] == [old]
+    assert 'rel="next"' not in second.headers["Link"] and 'rel="prev"' in second.headers["Link"]
+    too_big = client.get(f"{BASE}/requests.json?page_size=1001")
+    assert too_big.status_code == 400 and errors_of(too_big)[0].startswith("page_size")
+
+
+def test_no_personal_data_in_any_answer(app, client, api_key, published):
+    planted = [value.lower().encode() for value in SECRET.values()]
+    planted.append(b"zulkarnaen")
+    post(client, form(api_key, **{"attribute[privacy]": "public"}))
+    codes = ",".join(published.values())
+    for fmt in ("json", "xml"):
+        answers = [
+            client.get(f"{BASE}/requests.{fmt}"),
+            client.get(f"{BASE}/requests.{fmt}?service_request_id={codes}"),
+            client.get(f"{BASE}/requests.{fmt}?status=open,closed"),
+            *(client.get(f"{BASE}/requests/{code}.{fmt}") for code in published.values()),
+            client.get(f"{BASE}/services.{fmt}"),
+            client.get(f"{BASE}/discovery.{fmt}"),
+        ]
+        for response in answers:
+            raw = (response.get_data() + str(response.headers).encode()).lower()
+            assert not [value for value in planted if value in raw], response.request.url
+    with app.app_context():
+        assert db.session.scalar(select(Complaint.id).where(Complaint.channel == "api"))
+
+
+# -- 5. a real Open311 client on a live server ----------------------------------------------------
+
+
+@pytest.fixture
+def live(app: Flask) -> Iterator[str]:
+    """The app served by werkzeug in a thread; its GeoReport v2 endpoint."""
+    port = free_port()
+    server = make_server("127.0.0.1", port, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{port}{BASE}"
+    server.shutdown()
+    thread.join(timeout=5)
+
+
+@pytest.mark.parametrize("fmt", ["json", "xml"])
+def test_a_real_open311_client_reads_what_it_filed(live, client, api_key, fmt):
+    # georeport reads and does not file: a form-encoded POST, as any client sends it
+    filed_as = requests.post(
+        f"{live}/requests.{fmt}",
+        data=form(api_key, **{"attribute[privacy]": "public"}),
+        timeout=10,
+    )
+    assert filed_as.status_code == 200, filed_as.text
+    georeport = GeoReport(live, jurisdiction="cimahikota.go.id", output_format=fmt)
+    services = georeport.get_service_list()
+    assert "JALAN-DRAINASE" in {s["service_code"] for s in services}
+    definition = georeport.get_service_definition("SURAT-KELURAHAN")
+    assert definition["service_code"] == "SURAT-KELURAHAN"
+
+    # a public request shows once the verifier has screened it
+    assert requests.get(f"{live}/requests.json", timeout=10).json() == []
+    with client.application.app_context():
+        tracking = db.session.scalar(select(Complaint.tracking_code))
+    verify(client, _id_of(client, tracking))
+    listed_requests = georeport.get_service_requests(service_code="JALAN-DRAINASE", status="open")
+    request = listed_requests[0] if fmt == "json" else listed_requests
+    assert request["service_request_id"] == tracking
+    one = georeport.get_service_request(tracking)
+    assert one["service_request_id"] == tracking
+    assert one["status"] == "open"
+    assert one["agency_responsible"].startswith("Dinas Pekerjaan Umum")
