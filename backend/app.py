@@ -102,9 +102,12 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     def _not_found(error: HTTPException) -> Response:
         """A browser gets the app's not-found page, an Open311 client the spec's error list, an
         API client the problem document."""
-        return (
-            open311.not_found(request.path) or not_found_page() or api.handle_http_exception(error)
-        )
+        return open311.routing_error(error) or not_found_page() or api.handle_http_exception(error)
+
+    @app.errorhandler(405)
+    def _not_allowed(error: HTTPException) -> Response:
+        """An Open311 client gets the spec's error list, an API client the problem document."""
+        return open311.routing_error(error) or api.handle_http_exception(error)
 
     _publish_permissions()
     register_error_handlers(app, rollback=lambda: db.session.rollback())

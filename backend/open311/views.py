@@ -286,11 +286,20 @@ def error_response(status: int, descriptions: list[str]) -> Response:
     return respond(fmt, "errors", Open311ErrorSchema(many=True).dump(errors), status)
 
 
-def not_found(path: str) -> Response | None:
-    """A path under /open311/v2 that names nothing: the spec's 404 (None elsewhere)."""
-    if not path.startswith(PREFIX + "/"):
+def routing_error(error: HTTPException) -> Response | None:
+    """A path under /open311/v2 that names nothing (404) or a method it does not take (405,
+    with Allow): the spec's error list. None for any other path."""
+    if not request.path.startswith(PREFIX + "/"):
         return None
-    return error_response(404, ["No such GeoReport v2 resource or format (.json, .xml)."])
+    text = {
+        404: "No such GeoReport v2 resource or format (.json, .xml).",
+        405: "This method is not allowed here.",
+    }
+    response = error_response(error.code or 404, [text.get(error.code or 404, str(error))])
+    for key, value in error.get_headers():
+        if key.lower() == "allow":
+            response.headers[key] = value
+    return response
 
 
 def _field_errors(errors: Any, path: str = "") -> Iterator[str]:

@@ -22,13 +22,15 @@ from sqlalchemy import select
 from werkzeug.serving import make_server
 
 from backend.agencies.models import Agency
+from backend.app import create_app
 from backend.auth import service as auth_service
 from backend.complaints.models import Complaint
 from backend.extensions import db
 from backend.notifications.models import OutboxMessage
 from backend.sla.models import SlaClock
 from tests.api.test_access_matrix import act, headers_of, verify
-from tests.conftest import DEFAULT_INSTANT, free_port
+from tests.conftest import DEFAULT_INSTANT, free_port, reset_schema
+from tests.conftest import test_config as app_config
 from tests.factories import file_complaint
 
 BASE = "/open311/v2"
@@ -516,3 +518,17 @@ def test_a_real_open311_client_reads_what_it_filed(live, client, api_key, fmt):
     assert one["service_request_id"] == tracking
     assert one["status"] == "open"
     assert one["agency_responsible"].startswith("Dinas Pekerjaan Umum")
+
+
+def test_filing_is_rate_limited_like_create_complaint_with_the_spec_s_error(monkeypatch, tmp_path):
+    monkeypatch.setenv("ADUAN_RATE_LIMITS", "createComplaint=2/minute")
+    limited = create_app(app_config("sqlite", tmp_path, RATELIMIT_ENABLED=True))
+    reset_schema(limited)
+    web = limited.test_client()
+    # key guessing counts too: the limit comes before the key is checked
+    statuses = [post(web, form("app_0:salah")).status_code for _ in range(3)]
+    assert statuses == [403, 403, 429]
+    refused = post(web, form("app_0:salah"), fmt="xml")
+    assert refused.status_code == 429
+    assert xml_of(refused)[0].findtext("code") == "429"
+    assert web.get(f"{BASE}/services.json").status_code == 200  # reading is not limited
