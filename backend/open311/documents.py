@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import json
 import re
-from decimal import Decimal
 from typing import Any
 from xml.etree import ElementTree
 
@@ -32,7 +31,7 @@ _NOT_XML = re.compile("[^\t\n\r\x20-\ud7ff\ue000-\ufffd\U00010000-\U0010ffff]")
 def render(fmt: str, root: str, body: Any) -> tuple[bytes, str]:
     """The document and its media type: `body` as JSON, or as XML under the element `root`."""
     if fmt == "json":
-        return json.dumps(body, ensure_ascii=False, default=_number).encode(), FORMATS["json"]
+        return json.dumps(body, ensure_ascii=False).encode(), FORMATS["json"]
     element = _element(root, body)
     ElementTree.indent(element)
     return XML_DECLARATION + ElementTree.tostring(
@@ -51,9 +50,3 @@ def _element(name: str, value: Any) -> ElementTree.Element:
     elif value is not None:
         element.text = _NOT_XML.sub("", str(value))
     return element
-
-
-def _number(value: Any) -> Any:
-    if isinstance(value, Decimal):
-        return float(value)
-    raise TypeError(f"{type(value).__name__} is not JSON")

@@ -532,3 +532,13 @@ def test_filing_is_rate_limited_like_create_complaint_with_the_spec_s_error(monk
     assert refused.status_code == 429
     assert xml_of(refused)[0].findtext("code") == "429"
     assert web.get(f"{BASE}/services.json").status_code == 200  # reading is not limited
+
+
+def test_text_xml_cannot_carry_is_left_out_and_the_xml_still_parses(client):
+    code = filed(
+        client,
+        privacy="public",
+        description="Antrean <KTP> & KK\x0b tidak jelas \u00e9 sejak pagi hari.",
+    )
+    root = xml_of(client.get(f"{BASE}/requests/{code}.xml"))
+    assert root[0].findtext("description") == "Antrean <KTP> & KK tidak jelas é sejak pagi hari."
