@@ -92,6 +92,13 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     ):
         api.register_blueprint(blueprint)
 
+    from backend.open311 import views as open311
+
+    # Open311 GeoReport v2: its own formats and error list, documented under its own tag
+    app.url_map.converters["open311_format"] = open311.FormatConverter
+    api.register_converter(open311.FormatConverter, open311.format_parameter)
+    api.register_blueprint(open311.blp)
+
     from backend.frontend import blp as frontend_blp
     from backend.frontend import not_found_page
 
@@ -99,8 +106,14 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
 
     @app.errorhandler(404)
     def _not_found(error: HTTPException) -> Response:
-        """A browser gets the app's not-found page, an API client the problem document."""
-        return not_found_page() or api.handle_http_exception(error)
+        """A browser gets the app's not-found page, an Open311 client the spec's error list, an
+        API client the problem document."""
+        return open311.routing_error(error) or not_found_page() or api.handle_http_exception(error)
+
+    @app.errorhandler(405)
+    def _not_allowed(error: HTTPException) -> Response:
+        """An Open311 client gets the spec's error list, an API client the problem document."""
+        return open311.routing_error(error) or api.handle_http_exception(error)
 
     _publish_permissions()
     register_error_handlers(app, rollback=lambda: db.session.rollback())

@@ -135,11 +135,17 @@ def _filtered(
     return query
 
 
-def list_public(*, session: Session, filters: dict[str, Any], page: int, per_page: int) -> Page:
-    """Verified public complaints, for everyone; never private, confidential or anonymous ones."""
+def public_complaints(*, session: Session, filters: dict[str, Any]) -> Select[Any]:
+    """The query of the verified public complaints, filtered, unordered; never private,
+    confidential or anonymous ones (the public list and Open311 read the same rows)."""
     query = select(Complaint).where(
         Complaint.privacy == Privacy.PUBLIC, Complaint.verified_at.is_not(None)
     )
-    query = _filtered(session=session, query=query, filters=filters)
+    return _filtered(session=session, query=query, filters=filters)
+
+
+def list_public(*, session: Session, filters: dict[str, Any], page: int, per_page: int) -> Page:
+    """Verified public complaints, for everyone; never private, confidential or anonymous ones."""
+    query = public_complaints(session=session, filters=filters)
     query = query.order_by(Complaint.verified_at.desc(), Complaint.id.desc())
     return paginate(session, query, page=page, per_page=per_page)
