@@ -134,6 +134,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SECRET_KEY": derive_text(secret, "session", _key_id("SESSION_KEY_ID")),
         "PIN_KEYS": PinKeys(secret, current=_key_id("PIN_KEY_ID")),
         "IDEMPOTENCY_KEY": derive(secret, "idempotency"),
+        "OUTBOX_KEY": derive(secret, "outbox"),
         "SQLALCHEMY_ENGINES": {"default": {"url": database_url, **engine_options}},
         "ALEMBIC": {"script_location": "migrations"},
         "MAX_CONTENT_LENGTH": int(_env("MAX_UPLOAD_BYTES", str(10 * 1024 * 1024))),

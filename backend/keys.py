@@ -14,8 +14,17 @@ from __future__ import annotations
 import base64
 import hashlib
 import hmac
+import json
+import secrets
 from dataclasses import dataclass, field
 from functools import lru_cache
+from typing import Any
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+# the sealing scheme, so that a later one can be told apart
+SEAL_VERSION = "v1"
 
 
 @lru_cache(maxsize=64)
@@ -30,6 +39,31 @@ def derive(master: str, purpose: str, key_id: int = 1) -> bytes:
 def derive_text(master: str, purpose: str, key_id: int = 1) -> str:
     """`derive`, as text (for the libraries that take their secret as a string)."""
     return base64.urlsafe_b64encode(derive(master, purpose, key_id)).decode().rstrip("=")
+
+
+def seal(key: bytes, bound_to: str, values: dict[str, Any]) -> str:
+    """`values` encrypted and authenticated (AES-256-GCM), bound to `bound_to` (the record's
+    own name, so a sealed value copied onto another record does not open)."""
+    nonce = secrets.token_bytes(12)
+    sealed = AESGCM(key).encrypt(nonce, json.dumps(values).encode(), bound_to.encode())
+    return f"{SEAL_VERSION}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
+
+
+class SealBroken(ValueError):
+    """A sealed value that does not open: another key, another record, or damaged."""
+
+
+def unseal(key: bytes, bound_to: str, sealed: str) -> dict[str, Any]:
+    """What `seal` sealed; `SealBroken` when it does not open."""
+    version, _, payload = sealed.partition(".")
+    if version != SEAL_VERSION:
+        raise SealBroken(f"unknown sealing scheme {version!r}")
+    try:
+        raw = base64.urlsafe_b64decode(payload)
+        opened = AESGCM(key).decrypt(raw[:12], raw[12:], bound_to.encode())
+    except (InvalidTag, ValueError) as error:
+        raise SealBroken("the sealed value does not open") from error
+    return json.loads(opened)
 
 
 @dataclass(frozen=True)

@@ -84,6 +84,7 @@ def deliver_once(app: Flask, now: datetime | None = None) -> outbox.DeliveryResu
         sender=outbox.sender_from_config(app.config),
         mail_from=app.config["MAIL_FROM"],
         now=now or now_utc(),
+        key=app.config["OUTBOX_KEY"],
     )
 
 

@@ -235,3 +235,11 @@ def pdf_document(info: str = "<< /Producer (Aduan) >>", xmp: str | None = None) 
     out += f"trailer\n<< /Size {len(objects) + 1} /Root 1 0 R /Info 4 0 R >>\n".encode()
     out += f"startxref\n{xref}\n%%EOF\n".encode()
     return bytes(out)
+
+
+def mail_text(app: Any, message: Any) -> str:
+    """An outbox message's body as its recipient reads it: the sealed values (a PIN, a survey
+    link's token) filled in as the delivery job does, which the stored body never holds."""
+    from backend.notifications.service import build_email
+
+    return build_email(message, "aduan@contoh.id", app.config["OUTBOX_KEY"]).get_content()

@@ -10,27 +10,22 @@ scheduler.
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import hmac
 import json
-import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from cryptography.exceptions import InvalidTag
-from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 from sqlalchemy import delete, func, select
 from sqlalchemy.orm import Session
 
 from backend.complaints.models import IdempotencyRecord
 from backend.db.writes import Rows
 from backend.errors import Conflict, ValidationFailed
+from backend.keys import SealBroken, seal, unseal
 
 MAX_AGE = timedelta(hours=24)
-# the sealing scheme, so that a later one can be told apart
-SEAL_VERSION = "v1"
 
 
 @dataclass(frozen=True)
@@ -58,21 +53,6 @@ def fingerprint(data: dict[str, Any]) -> str:
     return hashlib.sha256(
         json.dumps(data, sort_keys=True, default=str, separators=(",", ":")).encode()
     ).hexdigest()
-
-
-def _seal(key: bytes, lookup: str, receipt: dict[str, Any]) -> str:
-    nonce = secrets.token_bytes(12)
-    sealed = AESGCM(key).encrypt(nonce, json.dumps(receipt).encode(), lookup.encode())
-    return f"{SEAL_VERSION}.{base64.urlsafe_b64encode(nonce + sealed).decode()}"
-
-
-def _open(key: bytes, lookup: str, sealed: str) -> dict[str, Any]:
-    version, _, payload = sealed.partition(".")
-    raw = base64.urlsafe_b64decode(payload)
-    if version != SEAL_VERSION:
-        raise ValueError(f"unknown sealing scheme {version!r}")
-    opened = AESGCM(key).decrypt(raw[:12], raw[12:], lookup.encode())
-    return json.loads(opened)
 
 
 def earlier_receipt(
@@ -105,8 +85,8 @@ def earlier_receipt(
     if row.created_at <= now - MAX_AGE:
         raise Conflict("idempotency_expired")
     try:
-        return _open(idempotency.sealing_key(secret), lookup, row.sealed)
-    except (InvalidTag, ValueError) as error:
+        return unseal(idempotency.sealing_key(secret), lookup, row.sealed)
+    except SealBroken as error:
         raise Conflict("idempotency_expired") from error
 
 
@@ -128,7 +108,7 @@ def record_rows(
                 "lookup": lookup,
                 "request_hash": request_hash,
                 "complaint_id": complaint_id,
-                "sealed": _seal(idempotency.sealing_key(secret), lookup, receipt),
+                "sealed": seal(idempotency.sealing_key(secret), lookup, receipt),
                 "created_at": now,
             }
         ],

@@ -43,6 +43,7 @@ from backend.errors import invalid
 from backend.keys import PinKeys
 from backend.notifications.models import OutboxMessage
 from backend.notifications.service import rows as outbox_rows
+from backend.notifications.service import sealed_for
 from backend.sla.calendars import calendar_of_agency
 from backend.sla.clocks import new_clock, new_clock_rows
 from backend.sla.models import ClockKind
@@ -106,6 +107,7 @@ class IntakeSecrets:
 
     pins: PinKeys
     idempotency: bytes
+    outbox: bytes
 
 
 def file_complaint(
@@ -212,7 +214,10 @@ def file_complaint(
         ),
         Rows(timeline.EVENTS, [event]),
         *new_clock_rows(clock),
-        Rows(OutboxMessage.__table__, outbox_rows(_receipt_mail(complaint_id, code, identity))),
+        Rows(
+            OutboxMessage.__table__,
+            outbox_rows(_receipt_mail(complaint_id, code, pin, identity, secrets_.outbox)),
+        ),
     ]
     if idempotency_key is not None:
         writes.append(
@@ -345,25 +350,31 @@ def _unused_tracking_code(session: Session) -> str:
 
 
 def _receipt_mail(
-    complaint_id: int, code: str, identity: dict[str, Any] | None
+    complaint_id: int, code: str, pin: str, identity: dict[str, Any] | None, key: bytes
 ) -> list[dict[str, Any]]:
-    """The receipt by e-mail, when the complainant gave an address."""
+    """The receipt by e-mail, when the complainant gave an address: the code, the tracking link
+    and the PIN, which the outbox keeps sealed until the mail is sent (then wipes)."""
     if not identity or not identity.get("email"):
         return []
+    dedupe_key = f"receipt:{complaint_id}"
     return [
         {
-            "dedupe_key": f"receipt:{complaint_id}",
+            "dedupe_key": dedupe_key,
             "recipient": identity["email"],
             "audience": "citizen",
             "subject": f"Tanda terima pengaduan {code}",
             "body": (
                 f"Pengaduan Anda telah diterima dengan kode {code}.\n"
-                "Simpan PIN yang ditampilkan saat pengaduan dikirim untuk melacaknya.\n\n"
-                f"Your complaint was received under code {code}. Keep the PIN you were shown "
-                "to track it.\n\n"
+                "Lacak pengaduan dengan kode dan PIN ini. Jangan berikan PIN kepada siapa pun;\n"
+                "petugas tidak pernah memintanya.\n\n"
+                f"Your complaint was received under code {code}. Track it with this code and "
+                "PIN. Do not give the PIN to anyone; staff never ask for it.\n\n"
+                f"Kode / Code: {code}\n"
+                "PIN: [[pin]]\n\n"
                 f"Lacak / Track: {tracking_link(code)}"
             ),
             "data": {"complaint_id": complaint_id, "event": "receipt"},
+            "sealed": sealed_for(key, dedupe_key, {"pin": pin}),
         }
     ]
 

@@ -61,9 +61,11 @@ ETAG_HEADER = {"ETag": {"description": "Version of the complaint", "schema": {"t
 
 
 def intake_secrets() -> intake.IntakeSecrets:
-    """The keys of the PIN hashes and of the Idempotency-Key records."""
+    """The keys of the PIN hashes, of the Idempotency-Key records and of the outbox's seals."""
     config = current_app.config
-    return intake.IntakeSecrets(pins=config["PIN_KEYS"], idempotency=config["IDEMPOTENCY_KEY"])
+    return intake.IntakeSecrets(
+        pins=config["PIN_KEYS"], idempotency=config["IDEMPOTENCY_KEY"], outbox=config["OUTBOX_KEY"]
+    )
 
 
 def shown(complaint: Complaint, **extra: Any) -> Presented:

@@ -3,6 +3,10 @@
 `enqueue` writes a row with the change that causes it (the caller commits both or neither).
 `deliver_due` hands due messages to a sender; the job commits after each message, so a message
 marked sent is never sent again, and a failure is retried with exponential backoff.
+
+What a message may not keep in clear at rest (the receipt's PIN) is sealed with the outbox key
+(`sealed_for`), filled into the body only when the e-mail is built, and wiped from the row once
+the message is sent or given up.
 """
 
 from __future__ import annotations
@@ -22,6 +26,7 @@ from sqlalchemy.orm import Session
 from backend.db import now_utc
 from backend.db.engine import begin_write
 from backend.db.writes import Rows, insert_rows
+from backend.keys import SealBroken, seal, unseal
 from backend.notifications.models import OutboxMessage, OutboxStatus
 
 MAX_ATTEMPTS = 8
@@ -39,6 +44,7 @@ def enqueue(
     body: str,
     not_before: datetime | None = None,
     data: dict[str, Any] | None = None,
+    sealed: str | None = None,
 ) -> int | None:
     """Queue one e-mail; returns its id, or None when `dedupe_key` was queued before (sent once).
 
@@ -55,6 +61,7 @@ def enqueue(
                 "body": body,
                 "not_before": not_before,
                 "data": data,
+                "sealed": sealed,
             }
         ],
     )
@@ -73,6 +80,7 @@ def rows(messages: list[dict[str, Any]]) -> list[dict[str, Any]]:
             "subject": m["subject"],
             "body": m["body"],
             "data": m.get("data") or {},
+            "sealed": m.get("sealed"),
             "status": OutboxStatus.PENDING,
             "attempts": 0,
             "next_attempt_at": m.get("not_before") or created,
@@ -96,6 +104,32 @@ def enqueue_many(*, session: Session, messages: list[dict[str, Any]]) -> list[in
     return [row.id for row in queued]
 
 
+def sealed_for(key: bytes, dedupe_key: str, values: dict[str, str]) -> str:
+    """`values` sealed for the message `dedupe_key`, whose body names each as "[[name]]"."""
+    return seal(key, dedupe_key, values)
+
+
+def _filled_in(message: OutboxMessage, key: bytes | None) -> str:
+    """The body with its sealed values put in; a value that cannot be opened (the key was
+    changed) is left out with a sentence saying so, rather than holding the mail back."""
+    body = message.body
+    if not message.sealed:
+        return body
+    try:
+        values = unseal(key or b"", message.dedupe_key, message.sealed)
+    except SealBroken:
+        values = {}
+    for name in _placeholders(body):
+        body = body.replace(
+            f"[[{name}]]", values.get(name, "(tidak dapat disertakan / could not be included)")
+        )
+    return body
+
+
+def _placeholders(body: str) -> list[str]:
+    return [part.split("]]", 1)[0] for part in body.split("[[")[1:] if "]]" in part]
+
+
 class Sender(Protocol):
     """Something that delivers one e-mail or raises."""
 
@@ -103,8 +137,10 @@ class Sender(Protocol):
         """Deliver `message`; raise on failure."""
 
 
-def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
+def build_email(message: OutboxMessage, sender: str, key: bytes | None = None) -> EmailMessage:
     """The RFC 5322 e-mail of an outbox row; its Message-ID derives from the dedupe key.
+
+    `key` opens the row's sealed values (the outbox key), filled into the body here only.
 
     A stable Message-ID lets a receiving server drop the copy of a retry that did arrive.
     """
@@ -116,7 +152,7 @@ def build_email(message: OutboxMessage, sender: str) -> EmailMessage:
     digest = hashlib.sha256(message.dedupe_key.encode()).hexdigest()[:32]
     email["Message-ID"] = f"<{digest}@aduan.outbox>"
     email["X-Aduan-Key"] = message.dedupe_key
-    email.set_content(message.body)
+    email.set_content(_filled_in(message, key))
     return email
 
 
@@ -201,15 +237,21 @@ def deliver_one(
     mail_from: str,
     now: datetime,
     result: DeliveryResult,
+    key: bytes | None = None,
 ) -> None:
-    """Try one message and record the outcome on its row (the caller commits right after)."""
+    """Try one message and record the outcome on its row (the caller commits right after).
+
+    Its sealed values are wiped when it is sent or given up: the PIN stays no longer than
+    the mail needs it.
+    """
     message.attempts += 1
     try:
-        sender.send(build_email(message, mail_from))
+        sender.send(build_email(message, mail_from, key))
     except (OSError, smtplib.SMTPException) as error:
         message.last_error = f"{type(error).__name__}: {error}"[:2000]
         if message.attempts >= MAX_ATTEMPTS:
             message.status = OutboxStatus.FAILED
+            message.sealed = None
             result.failed.append(message.id)
         else:
             message.next_attempt_at = now + backoff(message.attempts)
@@ -218,6 +260,7 @@ def deliver_one(
     message.status = OutboxStatus.SENT
     message.sent_at = now
     message.last_error = None
+    message.sealed = None
     result.sent.append(message.id)
 
 
@@ -228,6 +271,7 @@ def deliver_due(
     mail_from: str,
     now: datetime,
     limit: int = 10_000,
+    key: bytes | None = None,
 ) -> DeliveryResult:
     """Deliver due messages one at a time, each locked, sent and committed before the next.
 
@@ -242,6 +286,8 @@ def deliver_due(
         if not messages:
             session.rollback()
             break
-        deliver_one(message=messages[0], sender=sender, mail_from=mail_from, now=now, result=result)
+        deliver_one(
+            message=messages[0], sender=sender, mail_from=mail_from, now=now, result=result, key=key
+        )
         session.commit()
     return result

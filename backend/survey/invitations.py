@@ -13,6 +13,8 @@ import secrets
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from flask import current_app
+
 from backend.config import public_base_url
 from backend.db.writes import Rows, insert_rows
 from backend.notifications import service as outbox
@@ -66,14 +68,19 @@ def invite(*, session: Session, complaint: Complaint, at: datetime) -> int | Non
     if not created:
         return None
     if email and token:
-        link = f"{public_base_url()}/survei?token={token}"
+        # the token is a key to the survey: the outbox keeps it sealed until the mail is sent
+        dedupe_key = f"survey:{complaint.id}:invitation"
+        link = f"{public_base_url()}/survei?token=[[token]]"
         outbox.enqueue(
             session=session,
-            dedupe_key=f"survey:{complaint.id}:invitation",
+            dedupe_key=dedupe_key,
             recipient=email,
             audience="citizen",
             subject=SUBJECT.format(code=complaint.tracking_code),
             body=BODY.format(code=complaint.tracking_code, link=link),
             data={"complaint_id": complaint.id, "event": "survey_invitation"},
+            sealed=outbox.sealed_for(
+                current_app.config["OUTBOX_KEY"], dedupe_key, {"token": token}
+            ),
         )
     return int(created[0].id)

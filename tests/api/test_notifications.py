@@ -202,3 +202,44 @@ def test_officer_told_of_assignment_in_office_hours_and_citizen_of_the_decision(
         f"Pengaduan {code}: keputusan disampaikan",
     ]
     assert len(smtp.to(ROLE_EMAILS["officer"])) == 1
+
+
+def test_the_receipt_email_brings_the_pin_kept_sealed_until_it_is_sent(app, client, smtp):
+    """Issue 14, item 1: the receipt e-mail carries the tracking link and the PIN; the outbox
+    keeps the PIN only encrypted, and wipes it once the mail is sent."""
+    address = "penerima.pin@contoh.id"
+    receipt = file_complaint(client, complainant__email=address)
+    code, pin = receipt["tracking_code"], receipt["pin"]
+    with app.app_context():
+        row = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.dedupe_key == f"receipt:{receipt['id']}")
+        ).one()
+        stored = " ".join(str(v) for v in (row.subject, row.body, row.data, row.sealed))
+        assert pin not in stored, "the PIN is in the outbox in clear"
+        assert row.sealed  # but it is there, sealed, for the mail
+        deliver_once(app)
+        db.session.expire_all()
+        row = db.session.get(OutboxMessage, row.id)
+        assert row.status == "sent" and row.sealed is None  # wiped once sent
+    [raw] = smtp.to(address)
+    body = message_from_bytes(raw).get_payload(decode=True).decode()
+    assert f"PIN: {pin}" in body and f"/lacak?kode={code}" in body
+    tracked = client.post("/api/v1/track", json={"code": code, "pin": pin})
+    assert tracked.status_code == 200  # the PIN from the mail opens the complaint
+
+
+def test_a_receipt_that_cannot_be_delivered_wipes_its_pin_when_it_gives_up(
+    app, client, monkeypatch
+):
+    """The sealed PIN does not outlive the message: a mail given up after its last attempt
+    keeps no PIN either."""
+    monkeypatch.setitem(app.config, "SMTP_HOST", "127.0.0.1")
+    monkeypatch.setitem(app.config, "SMTP_PORT", _free_port())  # nobody listens
+    receipt = file_complaint(client, complainant__email="tidak.sampai@contoh.id")
+    with app.app_context():
+        key = f"receipt:{receipt['id']}"
+        for attempt in range(outbox.MAX_ATTEMPTS):
+            deliver_once(app, now=now() + timedelta(days=attempt + 1))
+        db.session.expire_all()
+        row = db.session.scalars(select(OutboxMessage).where(OutboxMessage.dedupe_key == key)).one()
+        assert row.status == "failed" and row.sealed is None

@@ -15,7 +15,7 @@ from backend.extensions import db
 from backend.notifications.models import OutboxMessage
 from backend.survey.models import SurveyInvitation, SurveyResponse
 from tests.api.test_lifecycle import act, ok, problem
-from tests.factories import TrackRequestFactory, file_complaint
+from tests.factories import TrackRequestFactory, file_complaint, mail_text
 
 TRACK = "/api/v1/track"
 LINK = re.compile(r"/survei\?token=([A-Za-z0-9_-]+)")
@@ -122,9 +122,11 @@ def test_closing_invites_once_and_the_link_answers_into_the_ikm_report(app, clie
     )
     invitations = _invitations_to(app, email)
     assert len(invitations) == 1
-    found = LINK.search(invitations[0].body)
+    assert "[[token]]" in invitations[0].body  # the outbox keeps the token sealed
+    found = LINK.search(mail_text(app, invitations[0]))
     assert found, invitations[0].body
     token = found.group(1)
+    assert token not in invitations[0].body + str(invitations[0].sealed)
     assert receipt["tracking_code"] in invitations[0].subject
     with app.app_context():
         # only the token's hash is kept with the invitation

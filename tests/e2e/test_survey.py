@@ -25,7 +25,7 @@ def _closed_with_invitation(live_app: Any, email: str) -> str:
     from backend.extensions import db
     from backend.notifications.models import OutboxMessage
     from tests.conftest import bearer_for, user_by_email
-    from tests.factories import TrackRequestFactory, file_complaint
+    from tests.factories import TrackRequestFactory, file_complaint, mail_text
     from tests.sla_helpers import act
 
     def work() -> str:
@@ -42,12 +42,13 @@ def _closed_with_invitation(live_app: Any, email: str) -> str:
         )
         assert closed.status_code == 200, closed.get_json()
         with live_app.app_context():
-            body = db.session.scalar(
-                select(OutboxMessage.body).where(
+            message = db.session.scalar(
+                select(OutboxMessage).where(
                     OutboxMessage.recipient == email,
                     OutboxMessage.dedupe_key.startswith("survey:"),
                 )
             )
+            body = mail_text(live_app, message) if message else None
         found = re.search(r"/survei\?token=([A-Za-z0-9_-]+)", body or "")
         assert found, body
         return found.group(1)
