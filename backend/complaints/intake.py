@@ -317,6 +317,7 @@ def _complaint_row(
             "compensation_awarded": None,
             "compensation_due_date": None,
             "resolution_code": None,
+            "referral": None,
             "received_at": received_at,
             "recorded_at": now,
             "updated_at": now,

@@ -424,8 +424,9 @@ def _effects(
         if code not in RESOLUTION_CODES:
             raise invalid("resolution_code", "one_of", choices=", ".join(RESOLUTION_CODES))
         complaint.resolution_code = code
+        complaint.referral = (data.get("referral") or "").strip() or None
         complaint.closed_at = at
-        return {"resolution_code": code}
+        return {"resolution_code": code, "referral": complaint.referral}
     if name in {"withdraw", "deemed_withdrawn"}:
         complaint.closed_at = at
         complaint.resolution_code = name

@@ -195,6 +195,9 @@ class Complaint(Base):
     compensation_awarded: Mapped[Decimal | None] = mapped_column(Numeric(14, 2))
     compensation_due_date: Mapped[date | None] = mapped_column(Date)
     resolution_code: Mapped[str | None] = mapped_column(String(40))
+    # a rejection's referral: where the citizen may complain instead (Pasal 46: the competent
+    # institution, or the Ombudsman)
+    referral: Mapped[str | None] = mapped_column(Text)
 
     identity: Mapped[ComplainantIdentity | None] = relationship(
         back_populates="complaint", uselist=False, cascade="all, delete-orphan", lazy="joined"

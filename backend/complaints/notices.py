@@ -20,7 +20,7 @@ from backend.survey import invitations
 # action -> (subject, body) of the citizen's e-mail, Indonesian first, English second. Fields:
 # {code} tracking code, {link} tracking page, {reason} the officer's note, {agency} the agency's
 # name, {decision} the decision's text, {dispute_until} end of the dispute window (zone named),
-# {ground} a rejection's ground in words
+# {ground} a rejection's ground in words, {referral} where the citizen may complain instead
 TRACK = "Lacak / Track: {link}\n(dengan kode dan PIN Anda / with your code and PIN)"
 CITIZEN_NOTICES: dict[str, tuple[str, str]] = {
     "request_info": (
@@ -56,11 +56,11 @@ CITIZEN_NOTICES: dict[str, tuple[str, str]] = {
     ),
     "reject": (
         "Pengaduan {code}: ditolak",
-        "Pengaduan Anda ({code}) ditolak. Dasar: {ground}.\nKeterangan petugas (termasuk ke "
-        "mana Anda dapat mengadu): {reason}\nAnda juga dapat mengadu kepada Ombudsman RI "
+        "Pengaduan Anda ({code}) ditolak. Dasar: {ground}.\nKeterangan petugas: {reason}\n"
+        "Anda dapat mengadu kepada: {referral}\nAnda juga dapat mengadu kepada Ombudsman RI "
         "(Pasal 46 UU 25/2009).\n\n"
-        "Your complaint ({code}) was rejected. Ground: {ground}. The officer's note (including "
-        "where you may complain instead): {reason}\nYou may also complain to the Ombudsman."
+        "Your complaint ({code}) was rejected. Ground: {ground}. The officer's note: {reason}\n"
+        "You may complain instead to: {referral}\nYou may also complain to the Ombudsman."
         "\n\n" + TRACK,
     ),
     "withdraw": (
@@ -121,6 +121,7 @@ def _fields(session: Session, complaint: Complaint, event: ComplaintEvent) -> di
         "decision": complaint.decision or "",
         "dispute_until": until,
         "ground": RESOLUTION_WORDS.get(complaint.resolution_code or "", "-"),
+        "referral": complaint.referral or "instansi yang berwenang / the competent institution",
     }
 
 

@@ -187,6 +187,9 @@ class ComplaintSchema(ma.Schema):
     compensation_awarded = fields.Decimal(allow_none=True, as_string=True)
     compensation_due_date = Date(allow_none=True)
     resolution_code = fields.String(allow_none=True)
+    referral = fields.String(
+        allow_none=True, metadata={"description": "A rejection's referral: where to complain"}
+    )
     identity_hidden = fields.Boolean(
         metadata={"description": "True when an identity exists that this caller may not see"}
     )
@@ -286,6 +289,14 @@ class TransitionSchema(ma.Schema):
     )
     compensation_due_date = Date(allow_none=True)
     resolution_code = fields.String(allow_none=True, validate=validate.OneOf(RESOLUTION_CODES))
+    referral = fields.String(
+        allow_none=True,
+        validate=validate.Length(max=500),
+        metadata={
+            "description": "With reject: where the citizen may complain instead (the competent "
+            "institution and how to reach it)"
+        },
+    )
     delivery_channel = fields.String(allow_none=True, validate=validate.Length(max=40))
 
 
@@ -384,6 +395,10 @@ class TrackedComplaintSchema(ma.Schema):
     resolution_code = fields.String(
         allow_none=True,
         metadata={"description": "The ground of a rejection (or how it was withdrawn)"},
+    )
+    referral = fields.String(
+        allow_none=True,
+        metadata={"description": "A rejection's referral: where the citizen may complain instead"},
     )
     dispute_window_ends_at = LocalDateTime(
         allow_none=True,

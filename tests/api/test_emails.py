@@ -85,6 +85,34 @@ def test_a_rejection_or_withdrawal_is_told_with_its_ground_and_note(
         assert "bukan pengaduan pelayanan publik" in mail.body and "Ombudsman" in mail.body
 
 
+def test_a_rejection_refers_the_citizen_where_to_complain(app, client, headers_for):
+    """Issue 14, items 8-9: a rejection's referral (where to complain instead) was only ever
+    the officer's free note; it is a field of its own, in the e-mail, on tracking and for staff."""
+    verifier = headers_for("verifier")
+    receipt = file_complaint(client, complainant={"kind": "person", "name": "E", "email": EMAIL})
+    referral = "BPJS Kesehatan Cabang Cimahi, Jl. Raya Cibabat, (022) 6654321"
+    act(
+        client,
+        verifier,
+        receipt["id"],
+        action="reject",
+        reason="Kepesertaan BPJS bukan wewenang Pemerintah Kota.",
+        resolution_code="outside_authority",
+        referral=f"  {referral} ",
+    )
+    mail = _citizen_mail(app)["reject"]
+    assert f"Anda dapat mengadu kepada: {referral}" in mail.body
+    assert f"You may complain instead to: {referral}" in mail.body
+    tracked = client.post(
+        "/api/v1/track", json={"code": receipt["tracking_code"], "pin": receipt["pin"]}
+    ).get_json()
+    assert tracked["referral"] == referral and tracked["resolution_code"] == "outside_authority"
+    staff = client.get(f"/api/v1/complaints/{receipt['id']}", headers=verifier).get_json()
+    assert staff["referral"] == referral
+    reject = [e for e in tracked["timeline"] if e["action"] == "reject"]
+    assert reject and reject[0]["data"]["referral"] == referral
+
+
 def test_every_template_fills_in_both_languages():
     sample = {
         "code": "ADU-ABCD-EFGH",
@@ -94,6 +122,7 @@ def test_every_template_fills_in_both_languages():
         "decision": "keputusan",
         "dispute_until": "19-12-2026 23.59 WIB",
         "ground": "di luar wewenang instansi / outside the agency's authority",
+        "referral": "BPJS Kesehatan Cabang Cimahi",
     }
     for action, (subject, body) in CITIZEN_NOTICES.items():
         text = subject.format(**sample) + body.format(**sample)

@@ -667,12 +667,14 @@ def test_a_rejected_complaint_shows_its_ground_to_the_citizen(
             action="reject",
             reason="Bukan pengaduan pelayanan publik.",
             resolution_code="not_a_complaint",
+            referral="Dinas Pariwisata Kota Cimahi",
         )
 
     in_thread(reject)
     page = track(web, creds)
     expect(page.get_by_test_id("status")).to_have_text("Ditolak")
     expect(page.get_by_test_id("rejection-ground")).to_have_text("Bukan pengaduan")
+    expect(page.get_by_test_id("referral")).to_have_text("Dinas Pariwisata Kota Cimahi")
     expect(page.locator("ol.timeline")).to_contain_text("menolak pengaduan (Bukan pengaduan)")
     expect(page.get_by_test_id("track-ended")).to_be_visible()
     axe_clean(web, f"rejected complaint tracked at {width} px")

@@ -65,7 +65,8 @@ export default async function complaintView(main, { params }) {
     if (action === "deliver") out.push(field({ label: t("action.delivery_channel"), name: "delivery_channel", hint: t("action.delivery_hint") }).wrap);
     if (action === "reject") {
       out.push(field({ label: t("action.resolution"), name: "resolution_code", type: "select", required: true,
-        options: RESOLUTIONS.map((r) => [r, label("resolution", r)]) }).wrap);
+        options: RESOLUTIONS.map((r) => [r, label("resolution", r)]) }).wrap,
+        field({ label: t("action.referral"), name: "referral", hint: t("action.referral_hint") }).wrap);
     }
     out.push(field({ label: t("action.reason"), name: "reason", type: "textarea", required: REASON_REQUIRED.has(action), hint: t(`action_help.${action}`) }).wrap);
     return out;
@@ -73,7 +74,7 @@ export default async function complaintView(main, { params }) {
 
   function transitionBody(action, v) {
     const data = { action, reason: v.reason };
-    for (const k of ["agency_code", "decision", "compensation_due_date", "delivery_channel", "resolution_code"]) if (v[k]) data[k] = v[k];
+    for (const k of ["agency_code", "decision", "compensation_due_date", "delivery_channel", "resolution_code", "referral"]) if (v[k]) data[k] = v[k];
     if (v.officer_id) data.officer_id = Number(v.officer_id);
     if (v.compensation_awarded) data.compensation_awarded = Number(v.compensation_awarded);
     for (const k of Object.keys(data)) if (data[k] === undefined) delete data[k];
@@ -104,6 +105,8 @@ export default async function complaintView(main, { params }) {
         [t("complaint.compensation"), c.compensation_amount != null ? formatNumber(Number(c.compensation_amount), { style: "currency", currency: "IDR" }) : null],
         [t("complaint.assigned_officer"), c.assigned_officer ? h("span", { "data-testid": "assigned-officer" }, c.assigned_officer) : null],
         [t("complaint.decision"), c.decision],
+        [t("track.rejection_ground"), c.status === "rejected" && c.resolution_code ? label("resolution", c.resolution_code) : null],
+        [t("track.referral"), c.referral ? h("span", { "data-testid": "referral" }, c.referral) : null],
         [t("complaint.delivery_channel"), c.delivery_channel ? h("span", { "data-testid": "delivery-channel" }, c.delivery_channel) : null],
         [t("complaint.dispute_window_ends"), c.dispute_window_ends_at ? h("span", { "data-testid": "dispute-window" }, formatDateTime(c.dispute_window_ends_at, c.time_zone)) : null],
         [t("complaint.complainant"), who ? [who.name, who.email, who.phone, who.address].filter(Boolean).join(" · ") : c.identity_hidden ? t("complaint.identity_hidden") : t("complaint.no_identity")],

@@ -105,6 +105,7 @@ export default function track(main, { query }) {
         [t("complaint.decision"), c.decision && !todo ? h("span", { "data-testid": "decision" }, c.decision) : null],
         // the ground of a rejection, in words (issue 14, item 9)
         [t("track.rejection_ground"), c.status === "rejected" && c.resolution_code ? h("span", { "data-testid": "rejection-ground" }, label("resolution", c.resolution_code)) : null],
+        [t("track.referral"), c.status === "rejected" && c.referral ? h("span", { "data-testid": "referral" }, c.referral) : null],
       ]),
       c.status === "closed" ? survey(creds) : null,
       h("h3", {}, t("clocks.heading")), clocksTable(c.clocks),
