@@ -172,7 +172,7 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         # flask-smorest
         "API_TITLE": "Aduan",
         "API_VERSION": "1.0.0",
-        "OPENAPI_VERSION": "3.0.3",
+        "OPENAPI_VERSION": "3.1.0",
         "OPENAPI_URL_PREFIX": "/api/v1",
         "OPENAPI_JSON_PATH": "openapi.json",
         # the API's documentation, served by the app: ReDoc, vendored (frontend/vendor/redoc),

@@ -221,6 +221,13 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "The window to dispute the decision ended at the end of {until}; it can no longer be "
         "disputed.",
     ),
+    "own_access": (
+        "Akun sendiri tidak dapat diubah begini",
+        "Cannot change your own access",
+        "Anda tidak dapat menonaktifkan atau mengganti peran akun Anda sendiri; minta admin lain "
+        "melakukannya.",
+        "You cannot deactivate your own account or change its role; ask another admin to.",
+    ),
     "survey_not_open": (
         "Survei belum dibuka",
         "Survey not open",

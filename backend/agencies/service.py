@@ -313,8 +313,18 @@ def create_staff(
     )
 
 
-def update_staff(*, session: Session, user_id: int, changes: dict[str, Any]) -> User:
-    """Change an account; `agency_code` is resolved to the agency."""
+def update_staff(
+    *, session: Session, user_id: int, changes: dict[str, Any], actor_id: int | None = None
+) -> User:
+    """Change an account; `agency_code` is resolved to the agency.
+
+    An admin may not deactivate or demote their own account (`actor_id`): it would end their
+    tokens at once and leave nobody who can undo it when they were the only admin.
+    """
+    if user_id == actor_id and (
+        changes.get("is_active") is False or ("role" in changes and changes["role"] != Role.ADMIN)
+    ):
+        raise Conflict("own_access")
     if "agency_code" in changes:
         code = changes.pop("agency_code")
         changes["agency_id"] = agency_by_code(session=session, code=code).id if code else None

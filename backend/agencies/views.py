@@ -197,6 +197,8 @@ class UserItem(MethodView):
     @blp.response(200, UserSchema)
     def patch(self, changes: dict[str, Any], user_id: int) -> User:
         """Change an account: role, agency, active / Ubah akun."""
-        user = service.update_staff(session=db.session, user_id=user_id, changes=changes)
+        user = service.update_staff(
+            session=db.session, user_id=user_id, changes=changes, actor_id=current_principal().id
+        )
         db.session.commit()
         return user

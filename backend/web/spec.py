@@ -34,11 +34,13 @@ def decimal_string2properties(
 
     apispec calls it a number with `Decimal` bounds, which JSON renders as strings: an invalid
     spec, and every answer would break it. (`converter` is apispec's, which binds the function.)
+    OpenAPI 3.1 says "may be null" in the type itself, which this replaces: it says it again.
     """
     if isinstance(field, ma.fields.Decimal) and field.as_string:
         ret.pop("minimum", None)
         ret.pop("maximum", None)
-        return {"type": "string", "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
+        kind: str | list[str] = ["string", "null"] if field.allow_none else "string"
+        return {"type": kind, "format": "decimal", "pattern": r"^-?\d+(\.\d+)?$"}
     return {}
 
 

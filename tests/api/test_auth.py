@@ -12,6 +12,7 @@ from backend.auth.models import User
 from backend.complaints.models import Complaint
 from backend.demo import DEMO_PASSWORD
 from backend.extensions import db
+from tests.conftest import ROLE_EMAILS, user_by_email
 from tests.factories import ApiClientPayloadFactory, ComplaintPayloadFactory, file_complaint
 
 PASSWORD = "kata-sandi-yang-panjang"
@@ -391,3 +392,23 @@ def test_demo_accounts_log_in(client, role):
     response = _login(client, email=ROLE_EMAILS[role], password=DEMO_PASSWORD)
     assert response.status_code == 200
     assert response.get_json()["user"]["role"] == role
+
+
+@pytest.mark.parametrize(
+    "change", [{"is_active": False}, {"role": "verifier"}], ids=["deactivate", "demote"]
+)
+def test_an_admin_cannot_lock_themselves_out(app, client, headers_for, change):
+    """Found by schemathesis on the 3.1 contract: an admin who deactivated or demoted their own
+    account lost every token at once, and with it the only way back. Another admin may."""
+    admin = headers_for("admin")
+    me = user_by_email(app, ROLE_EMAILS["admin"]).id
+    refused = client.patch(f"/api/v1/users/{me}", json=change, headers=admin)
+    _problem(refused, 409, "own_access")
+    assert "akun Anda sendiri" in refused.get_json()["detail"]
+    assert client.get("/api/v1/auth/me", headers=admin).status_code == 200  # still signed in
+    with app.app_context():
+        user = db.session.get(User, me)
+        assert user.is_active and user.role == "admin"
+    # a change that keeps the access (the name) is allowed
+    renamed = client.patch(f"/api/v1/users/{me}", json={"full_name": "Admin Kota"}, headers=admin)
+    assert renamed.status_code == 200

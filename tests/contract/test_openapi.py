@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 from flask import Flask
-from openapi_spec_validator import validate
+from openapi_spec_validator import OpenAPIV31SpecValidator, validate
 
 COMMITTED = Path(__file__).resolve().parents[2] / "openapi" / "openapi.json"
 HTTP_METHODS = {"get", "put", "post", "delete", "options", "head", "patch", "trace"}
@@ -36,6 +36,17 @@ def operations(spec: dict[str, Any]) -> list[tuple[str, str, dict[str, Any]]]:
 
 def test_spec_is_valid_openapi(spec):
     validate(spec)
+
+
+def test_the_contract_is_openapi_3_1_and_says_null_in_the_type(spec):
+    """Issue 15, item 13: OpenAPI 3.1 (JSON Schema 2020-12), checked by the 3.1 validator; a
+    value that may be null says so in its type, as 3.1 has no `nullable`."""
+    assert spec["openapi"] == "3.1.0"
+    validate(spec, cls=OpenAPIV31SpecValidator)
+    text = json.dumps(spec)
+    assert '"nullable"' not in text
+    decision = spec["components"]["schemas"]["Complaint"]["properties"]["compensation_awarded"]
+    assert decision["type"] == ["string", "null"]
 
 
 def test_every_operation_has_a_unique_camel_case_operation_id(spec):
