@@ -4,7 +4,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed-$(shell cksum pyproject.toml | cut -d' ' -f1)
 
-.PHONY: install browser run test openapi lint bench
+.PHONY: install browser run test openapi lint bench loadtest
 
 $(STAMP): pyproject.toml
 	test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -44,8 +44,18 @@ lint: install
 
 ## make bench: figures on PostgreSQL under gunicorn at 1,000,000 complaints (docs/PERFORMANCE.md)
 ##   BENCH_ARGS: --complaints N (seeds up to N first), --intake-requests, --intake-rounds, --read-requests,
-##   --sweep-open, --workers, --threads, --processes, --clients, --skip-intake, --skip-sweep;
+##   --sweep-open, --workers, --threads, --processes, --clients, --skip-intake, --skip-sweep,
+##   --skip-reads, --skip-exports (scripts/bench_exports.py alone: CSV/XLSX rows/s, peak memory);
 ##   ADUAN_BENCH_DATABASE_URL (default postgresql://postgres@127.0.0.1:5432/aduan_bench)
 BENCH_ARGS ?=
 bench: install
 	$(PY) scripts/bench.py $(BENCH_ARGS)
+
+## make loadtest: Locust plays a city's mix (citizens, officers, supervisors, third-party apps) at
+##   rising rates on PostgreSQL under gunicorn at 1,000,000 complaints; prints the sustained rate
+##   with p95 < 200 ms and no error, and where it breaks. LOADTEST_ARGS: --rates, --step-seconds,
+##   --workers, --threads, --complaints; ADUAN_BENCH_DATABASE_URL as for make bench
+LOADTEST_ARGS ?=
+loadtest: install
+	$(PY) -m pip install --quiet -e '.[bench]'
+	$(PY) scripts/loadtest.py $(LOADTEST_ARGS)

@@ -2,7 +2,7 @@
 
     .venv/bin/python scripts/bench.py [--complaints 1000000] [--database-url URL]
         [--intake-requests 3600] [--intake-rounds 9] [--read-requests 200] [--sweep-open 1000000]
-        [--workers 2] [--threads 4] [--skip-intake] [--skip-reads] [--skip-sweep]
+        [--workers 2] [--threads 4] [--skip-intake] [--skip-reads] [--skip-sweep] [--skip-exports]
 
 The database (default $ADUAN_BENCH_DATABASE_URL, else postgresql://postgres@127.0.0.1:5432/
 aduan_bench) is topped up to --complaints with scripts/seed_bulk.py first. Then:
@@ -20,6 +20,9 @@ aduan_bench) is topped up to --complaints with scripts/seed_bulk.py first. Then:
 - the SLA sweep (backend.sla.jobs.run_sweep) with --sweep-open running clocks (synthetic ones are
   added up to that number) when 0 and 10,000 are due; the synthetic clocks and what the sweep
   wrote for them are removed afterwards;
+- exports (scripts/bench_exports.py): every complaint as the supervisor's CSV and XLSX, each
+  written by the scheduler's export job in a process of its own: rows per second and the
+  process's peak memory;
 - the resident memory (VmRSS) of each gunicorn worker after the run;
 - the query plan (EXPLAIN ANALYZE, BUFFERS) of every statement of each read path, flagging
   sequential scans of complaints, sla_clocks and complaint_events. Full plans go to
@@ -747,6 +750,21 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
 # --- main -----------------------------------------------------------------------------------
 
 
+def bench_exports(url: str, table: Table) -> None:
+    """Every complaint exported as the supervisor, CSV and XLSX, each by the scheduler's job in a
+    process of its own (scripts/bench_exports.py): rows per second and the peak memory."""
+    from scripts import bench_exports as exports
+
+    for result in exports.run(url, ["csv", "xlsx"], exports.SUPERVISOR):
+        table.add(
+            f"export {result['format'].upper()} ({result['rows']:,} rows)",
+            f"{result['rows_per_second']:,.0f} rows/s",
+            f"{result['peak_rss_mb']:.0f} MB",
+            f"peak RSS of the writing process (target < 150 MB); {result['seconds']:.0f} s, "
+            f"file {result['file_mb']:.0f} MB, {result['status']}",
+        )
+
+
 def main() -> None:
     """Parse the options, seed if needed, run every benchmark, print the table."""
     parser = argparse.ArgumentParser(
@@ -769,6 +787,7 @@ def main() -> None:
     parser.add_argument("--skip-intake", action="store_true")
     parser.add_argument("--skip-sweep", action="store_true")
     parser.add_argument("--skip-reads", action="store_true", help="no read paths, no plans")
+    parser.add_argument("--skip-exports", action="store_true", help="no CSV/XLSX export figures")
     args = parser.parse_args()
     url = args.database_url
 
@@ -800,6 +819,8 @@ def main() -> None:
         explain_reads(url, app, paths, tokens_by_role, table)
     if not args.skip_sweep:
         bench_sweep(url, app, args.sweep_open, table)
+    if not args.skip_exports:
+        bench_exports(url, table)
     for phase, sizes in rss.items():
         if sizes:
             table.add(
