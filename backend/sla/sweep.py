@@ -49,6 +49,8 @@ class SweepBatch:
     # citizen-side clocks that ran out: (clock id, complaint id), for the complaints job
     expired: list[tuple[int, int]] = field(default_factory=list)
     breached: int = 0
+    # the clocks this batch found breached (for the webhook events of the sweep's transaction)
+    breaches: list[SlaClock] = field(default_factory=list)
 
 
 def due_clocks(now: datetime, limit: int) -> Select[SlaClock]:
@@ -112,6 +114,7 @@ def _advance(
     if clock.overdue_at(now) and clock.breached_at is None:
         clock.breached_at = clock.due_at
         batch.breached += 1
+        batch.breaches.append(clock)
         if rule.get("citizen_side"):
             clock.state = ClockState.EXPIRED
             clock.stopped_at = clock.due_at
