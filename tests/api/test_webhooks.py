@@ -9,6 +9,7 @@ import json
 import threading
 import time
 from collections.abc import Iterator
+from datetime import datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
@@ -16,13 +17,19 @@ import pytest
 from flask import Flask
 from flask.testing import FlaskClient
 from sqlalchemy import select
-from standardwebhooks.webhooks import Webhook
+from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 
 from backend.auth import service as auth_service
+from backend.auth.models import User
+from backend.db import now_utc
 from backend.extensions import db
+from backend.notifications.models import OutboxMessage
 from backend.scheduler import send_webhooks
+from backend.webhooks.jobs import backoff
 from tests.api.fault_helpers import bearer, is_problem
 from tests.conftest import ROLE_EMAILS, free_port
+from tests.factories import file_complaint
+from tests.sla_helpers import act
 
 URL = "/api/v1/webhooks/subscriptions"
 ALL_EVENTS = [
@@ -118,8 +125,6 @@ def subscribe(client: FlaskClient, headers: dict[str, str], url: str, **body: An
 def client_headers(app: Flask, *scopes: str) -> dict[str, str]:
     """Bearer headers of a new API client with `scopes`, created by the demo admin."""
     with app.app_context():
-        from backend.auth.models import User
-
         admin = db.session.scalar(select(User).where(User.email == ROLE_EMAILS["admin"]))
         client, secret = auth_service.create_api_client(
             session=db.session,
@@ -232,3 +237,262 @@ def test_private_and_loopback_addresses_are_refused_unless_allowed(app, client, 
         )
     finally:
         app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
+
+
+# --- delivery -----------------------------------------------------------------------------------
+
+
+def test_nothing_is_sent_inside_the_request_the_job_sends_it_signed(
+    app, client, headers_for, receiver
+):
+    made = subscribe(client, headers_for("admin"), receiver.url)
+    receipt = file_complaint(client)
+    assert receiver.received == []  # the request only wrote the outbox
+
+    run = run_job(app)
+    assert run.fanned_out == 1 and len(run.succeeded) == 1
+    [item] = receiver.received
+    payload = verified(item, made["secret"])
+    assert payload["type"] == "complaint.filed"
+    assert payload["data"]["complaint"]["tracking_code"] == receipt["tracking_code"]
+    assert payload["data"]["complaint"]["status"] == "submitted"
+    assert item["headers"]["webhook-id"] == f"msg_{payload['data']['event_id']}"
+    assert abs(int(item["headers"]["webhook-timestamp"]) - now_utc().timestamp()) < 60
+    tampered = {**item, "body": item["body"].replace(b"submitted", b"verified")}
+    with pytest.raises(WebhookVerificationError):
+        verified(tampered, made["secret"])
+    with pytest.raises(WebhookVerificationError):
+        verified(item, subscribe(client, headers_for("admin"), receiver.url)["secret"])
+
+    assert run_job(app).succeeded == []  # sent once
+
+
+def test_a_request_that_fails_writes_no_event(app, client, headers_for, receiver):
+    subscribe(client, headers_for("admin"), receiver.url)
+    receipt = file_complaint(client)
+    verifier = headers_for("verifier")
+    stale = client.post(
+        f"/api/v1/complaints/{receipt['id']}/transitions",
+        json={"action": "verify"},
+        headers={**verifier, "If-Match": '"stale.1"'},
+    )
+    assert stale.status_code == 412
+    run_job(app)
+    assert [p["type"] for p in receiver.payloads()] == ["complaint.filed"]
+
+
+def test_events_are_filtered_by_type_agency_and_category(app, client, headers_for, receiver):
+    admin = headers_for("admin")
+    subscribe(client, admin, receiver.url, event_types=["complaint.status_changed"])
+    subscribe(client, admin, receiver.url + "?dinkes", agency="DINKES")
+    subscribe(client, admin, receiver.url + "?adminduk", category="ADMINDUK")
+    receipt = file_complaint(client)
+    act(client, headers_for("verifier"), receipt["id"], action="verify")
+    run_job(app)
+    got = [(item["body"], item["headers"]) for item in receiver.received]
+    assert len(got) == 3  # status change to the first, both events to the third, none to DINKES
+    paths = sorted((json.loads(body)["type"], headers.get("Host")) for body, headers in got)
+    assert [kind for kind, _ in paths] == [
+        "complaint.filed",
+        "complaint.status_changed",
+        "complaint.status_changed",
+    ]
+
+
+def test_rotation_signs_with_both_secrets_for_a_day(
+    app, client, headers_for, receiver, frozen_clock
+):
+    admin = headers_for("admin")
+    made = subscribe(client, admin, receiver.url)
+    rotated = client.post(f"{URL}/{made['id']}/rotate-secret", headers=admin)
+    assert rotated.status_code == 200
+    new = rotated.get_json()
+    assert new["secret"].startswith("whsec_") and new["secret"] != made["secret"]
+    assert new["previous_secret_expires_at"] is not None
+
+    receipt = file_complaint(client)
+    run_job(app)
+    [item] = receiver.received
+    assert len(item["headers"]["webhook-signature"].split(" ")) == 2
+    assert verified(item, made["secret"])["type"] == "complaint.filed"
+    assert verified(item, new["secret"])["type"] == "complaint.filed"
+
+    frozen_clock.shift(timedelta(hours=25))
+    act(client, headers_for("verifier"), receipt["id"], action="verify")
+    run_job(app)
+    later = receiver.received[-1]
+    assert len(later["headers"]["webhook-signature"].split(" ")) == 1
+    assert verified(later, new["secret"])["type"] == "complaint.status_changed"
+    with pytest.raises(WebhookVerificationError):
+        verified(later, made["secret"])
+
+
+def _events_of_two_complaints(client: FlaskClient, headers_for: Any) -> list[tuple[str, str]]:
+    """Two complaints, each filed, sent back for more information, completed and verified:
+    (tracking code, status) of each event, in the order they happened."""
+    verifier = headers_for("verifier")
+    expected = []
+    for _ in range(2):
+        receipt = file_complaint(client)
+        code = receipt["tracking_code"]
+        expected.append((code, "submitted"))
+        act(client, verifier, receipt["id"], action="request_info", reason="Lampirkan foto KK")
+        expected.append((code, "incomplete"))
+        act(client, verifier, receipt["id"], action="complete_info")
+        expected.append((code, "submitted"))
+        act(client, verifier, receipt["id"], action="verify")
+        expected.append((code, "verified"))
+    return expected
+
+
+@pytest.mark.parametrize("fault", ["down", "slow", "500"])
+def test_a_receiver_down_slow_or_failing_loses_nothing_and_gets_all_in_order(
+    app, client, headers_for, receiver, frozen_clock, fault
+):
+    made = subscribe(client, headers_for("admin"), receiver.url)
+    if fault == "down":
+        receiver.stop()
+    elif fault == "slow":
+        receiver.delay = 1.5  # past the 0.5 s the app waits
+    else:
+        receiver.status = 500
+    expected = _events_of_two_complaints(client, headers_for)
+
+    for _ in range(3):
+        run = run_job(app)
+        # one attempt per complaint: the later events of each wait behind its first
+        assert len(run.retried) == 2 and run.succeeded == []
+        frozen_clock.shift(timedelta(hours=1))
+    attempts = client.get(f"{URL}/{made['id']}/attempts", headers=headers_for("admin")).get_json()
+    assert attempts["pagination"]["total"] == 6
+    assert all(not a["succeeded"] for a in attempts["items"])
+    if fault == "500":
+        assert {a["status_code"] for a in attempts["items"]} == {500}
+        assert attempts["items"][0]["response_excerpt"] == "Internal Server Error"
+    else:
+        assert {a["status_code"] for a in attempts["items"]} == {None}
+        assert all(a["error"] for a in attempts["items"])
+    if fault == "slow":
+        assert all(a["latency_ms"] >= 450 for a in attempts["items"])
+        time.sleep(1.2)  # let the slow answers finish before the receiver recovers
+    receiver.received.clear()  # what it got but failed to answer (slow, 500)
+
+    receiver.status, receiver.delay = 200, 0.0
+    if fault == "down":
+        receiver.start()
+    run = run_job(app)
+    assert len(run.succeeded) == 8
+    got = [
+        (
+            verified(item, made["secret"])["data"]["complaint"]["tracking_code"],
+            json.loads(item["body"])["data"].get("to_status", "submitted"),
+        )
+        for item in receiver.received
+    ]
+    for code in {code for code, _ in expected}:
+        assert [s for c, s in got if c == code] == [s for c, s in expected if c == code]
+    assert run_job(app).succeeded == []
+
+
+def test_retries_back_off_exponentially(app, client, headers_for, receiver, frozen_clock):
+    receiver.status = 500
+    made = subscribe(client, headers_for("admin"), receiver.url)
+    file_complaint(client)
+    waits = []
+    for _ in range(6):
+        run_job(app)
+        [delivery] = client.get(
+            f"{URL}/{made['id']}/deliveries", headers=headers_for("admin")
+        ).get_json()["items"]
+        attempts = client.get(
+            f"{URL}/{made['id']}/attempts", headers=headers_for("admin")
+        ).get_json()["items"]
+        last = attempts[0]["attempted_at"]
+        wait = datetime.fromisoformat(delivery["next_attempt_at"]) - datetime.fromisoformat(last)
+        waits.append(wait)
+        # nothing is tried before its time
+        frozen_clock.shift(wait - timedelta(seconds=5))
+        assert run_job(app).retried == []
+        frozen_clock.shift(timedelta(seconds=5))
+    assert waits == [timedelta(seconds=30 * 2**n) for n in range(6)]
+    assert backoff(20) == timedelta(hours=12)
+    assert len(receiver.received) == 6
+
+
+def test_after_three_days_of_failure_it_is_disabled_and_the_admin_told(
+    app, client, headers_for, receiver, frozen_clock
+):
+    receiver.status = 500
+    admin = headers_for("admin")
+    made = subscribe(client, admin, receiver.url)
+    file_complaint(client)
+    started = now_utc()
+    tries = 0
+    while client.get(f"{URL}/{made['id']}", headers=headers_for("admin")).get_json()["active"]:
+        run_job(app)
+        tries += 1
+        frozen_clock.shift(timedelta(hours=12, seconds=1))
+        assert tries < 40
+    assert now_utc() - started >= timedelta(days=3)
+    shown = client.get(f"{URL}/{made['id']}", headers=headers_for("admin")).get_json()
+    assert shown["disabled_reason"] == "repeated_failure"
+    [failed] = client.get(
+        f"{URL}/{made['id']}/deliveries?status=failed", headers=headers_for("admin")
+    ).get_json()["items"]
+    assert failed["attempts"] == len(receiver.received) == tries
+
+    with app.app_context():
+        mail = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == ROLE_EMAILS["admin"])
+        ).all()
+    assert [m.subject for m in mail] == ["[Aduan] Webhook dinonaktifkan / Webhook disabled"]
+    assert receiver.url in mail[0].body and "dinonaktifkan" in mail[0].body
+
+    # while disabled, new events wait; turned back on, they go, in order
+    receipt = file_complaint(client)
+    act(client, headers_for("verifier"), receipt["id"], action="verify")
+    receiver.status = 200
+    receiver.received.clear()
+    assert run_job(app).succeeded == []
+    enabled = client.patch(
+        f"{URL}/{made['id']}", json={"active": True}, headers=headers_for("admin")
+    )
+    assert enabled.get_json()["active"] is True
+    assert len(run_job(app).succeeded) == 2
+    assert [p["type"] for p in receiver.payloads()] == [
+        "complaint.filed",
+        "complaint.status_changed",
+    ]
+
+
+def test_admins_list_attempts_and_redeliver_through_the_scheduler(
+    app, client, headers_for, receiver
+):
+    admin = headers_for("admin")
+    made = subscribe(client, admin, receiver.url)
+    file_complaint(client)
+    run_job(app)
+    [attempt] = client.get(f"{URL}/{made['id']}/attempts", headers=admin).get_json()["items"]
+    assert attempt["succeeded"] is True and attempt["status_code"] == 200
+    assert attempt["response_excerpt"] == '{"ok": true}' and attempt["latency_ms"] >= 0
+    [delivery] = client.get(f"{URL}/{made['id']}/deliveries", headers=admin).get_json()["items"]
+    assert delivery["status"] == "succeeded" and delivery["event_type"] == "complaint.filed"
+
+    again = client.post(f"{URL}/{made['id']}/deliveries/{delivery['id']}/redeliver", headers=admin)
+    assert again.status_code == 202 and again.get_json()["status"] == "pending"
+    assert len(receiver.received) == 1  # queued, not sent by the request
+    run_job(app)
+    assert len(receiver.received) == 2
+    first, second = receiver.received
+    assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]
+    other = client_headers(app, "complaints:read_public")
+    assert (
+        client.post(
+            f"{URL}/{made['id']}/deliveries/{delivery['id']}/redeliver", headers=other
+        ).status_code
+        == 404
+    )
+    assert (
+        client.get(f"{URL}/{made['id']}/attempts", headers=headers_for("verifier")).status_code
+        == 403
+    )
