@@ -496,3 +496,161 @@ def test_admins_list_attempts_and_redeliver_through_the_scheduler(
         client.get(f"{URL}/{made['id']}/attempts", headers=headers_for("verifier")).status_code
         == 403
     )
+
+
+# --- privacy ------------------------------------------------------------------------------------
+
+
+def _bodies(receiver: Receiver) -> list[str]:
+    return [item["body"].decode() for item in receiver.received]
+
+
+def test_an_admin_s_payloads_name_only_public_complainants_and_carry_no_contacts(
+    app, client, headers_for, receiver
+):
+    subscribe(client, headers_for("admin"), receiver.url, event_types=["complaint.filed"])
+    people = {}
+    for privacy in ("public", "private", "confidential_identity"):
+        person = {"name": f"Siti {privacy.title()} Rahayu", "email": f"{privacy}@warga.id"}
+        receipt = file_complaint(
+            client,
+            privacy=privacy,
+            complainant__name=person["name"],
+            complainant__email=person["email"],
+        )
+        people[receipt["tracking_code"]] = (privacy, person)
+    run_job(app)
+    assert len(receiver.received) == 3
+    for item in receiver.payloads():
+        complaint = item["data"]["complaint"]
+        privacy, person = people[complaint["tracking_code"]]
+        assert complaint["privacy"] == privacy
+        if privacy == "public":
+            assert complaint["complainant_name"] == person["name"]
+        else:
+            assert "complainant_name" not in complaint
+    text = "\n".join(_bodies(receiver))
+    assert "081234567890" not in text
+    assert not any(person["email"] in text for _, person in people.values())
+    assert "Siti Private" not in text and "Siti Confidential_Identity" not in text
+
+
+def test_a_client_with_the_public_scope_gets_only_verified_public_complaints_public_fields(
+    app, client, headers_for, receiver
+):
+    app_headers = client_headers(app, "complaints:read_public")
+    made = subscribe(client, app_headers, receiver.url)
+    verifier = headers_for("verifier")
+    public = file_complaint(client, privacy="public", complainant__name="Budi Terbuka")
+    hidden = file_complaint(client, privacy="private", complainant__name="Budi Tertutup")
+    # filed: not yet in the public list, so not sent at all
+    assert len(run_job(app).skipped) == 2 and receiver.received == []
+    for receipt in (public, hidden):
+        act(client, verifier, receipt["id"], action="verify")
+    run = run_job(app)
+    # the private one never is
+    assert len(run.skipped) == 1 and len(run.succeeded) == 1
+    [item] = receiver.received
+    payload = verified(item, made["secret"])
+    assert payload["type"] == "complaint.status_changed"
+    complaint = payload["data"]["complaint"]
+    assert complaint["tracking_code"] == public["tracking_code"]
+    assert set(complaint) == {
+        "tracking_code",
+        "status",
+        "report_type",
+        "title",
+        "kecamatan_code",
+        "category",
+        "agency",
+        "received_at",
+        "updated_at",
+        "next_due_at",
+    }
+    assert "Budi" not in item["body"].decode()
+    skipped = client.get(f"{URL}/{made['id']}/deliveries?status=skipped", headers=app_headers)
+    assert skipped.get_json()["pagination"]["total"] == 3
+
+
+def test_a_client_with_the_own_scope_gets_its_own_complaints_only(
+    app, client, headers_for, receiver
+):
+    app_headers = client_headers(app, "complaints:create", "complaints:read_own")
+    made = subscribe(client, app_headers, receiver.url)
+    mine = file_complaint(client, app_headers, privacy="private")
+    file_complaint(client)  # someone else's
+    run_job(app)
+    [item] = receiver.received
+    complaint = verified(item, made["secret"])["data"]["complaint"]
+    assert complaint["tracking_code"] == mine["tracking_code"] and complaint["id"] == mine["id"]
+    assert complaint["privacy"] == "private" and "complainant_name" not in complaint
+
+
+def test_a_complaint_made_anonymous_before_sending_is_sent_without_its_name(
+    app, client, headers_for, receiver
+):
+    subscribe(client, headers_for("admin"), receiver.url)
+    receipt = file_complaint(client, privacy="public", complainant__name="Dewi Sartika")
+    changed = client.get(f"/api/v1/complaints/{receipt['id']}", headers=headers_for("verifier"))
+    response = client.put(
+        f"/api/v1/complaints/{receipt['id']}/privacy",
+        json={"privacy": "anonymous"},
+        headers={**headers_for("verifier"), "If-Match": changed.headers["ETag"]},
+    )
+    assert response.status_code == 200, response.get_json()
+    run_job(app)
+    [item] = receiver.payloads()
+    assert item["data"]["complaint"]["privacy"] == "anonymous"
+    assert "Dewi" not in receiver.received[0]["body"].decode()
+
+
+# --- the sweep's events -------------------------------------------------------------------------
+
+
+def test_breaches_escalations_and_delivered_decisions_are_told(
+    app, client, headers_for, receiver, frozen_clock
+):
+    made = subscribe(
+        client,
+        headers_for("admin"),
+        receiver.url,
+        event_types=["clock.breached", "clock.escalated"],
+    )
+    file_complaint(client)
+    frozen_clock.shift(timedelta(days=16))
+    with app.app_context():
+        from backend.scheduler import sweep_once
+
+        sweep_once()
+    run_job(app)
+    payloads = [verified(item, made["secret"]) for item in receiver.received]
+    kinds = [p["type"] for p in payloads]
+    assert kinds[0] == "clock.breached" and "clock.escalated" in kinds
+    assert payloads[0]["data"]["clock"] == "response"
+    assert {p["data"]["step"] for p in payloads if p["type"] == "clock.escalated"} >= {
+        "agency_head"
+    }
+
+
+def test_a_delivered_decision_is_told_after_its_status_change(app, client, headers_for, receiver):
+    made = subscribe(
+        client,
+        headers_for("admin"),
+        receiver.url,
+        event_types=["decision.delivered", "complaint.status_changed"],
+    )
+    officer = headers_for("officer")
+    cid = file_complaint(client)["id"]
+    act(client, headers_for("verifier"), cid, action="verify")
+    act(client, officer, cid, action="start")
+    act(client, officer, cid, action="decide", decision="KTP-el dicetak 3 Juni")
+    act(client, officer, cid, action="deliver", delivery_channel="email")
+    run_job(app)
+    payloads = [verified(item, made["secret"]) for item in receiver.received]
+    assert [(p["type"], p["data"]["action"]) for p in payloads] == [
+        ("complaint.status_changed", "verify"),
+        ("complaint.status_changed", "start"),
+        ("complaint.status_changed", "decide"),
+        ("decision.delivered", "deliver"),
+    ]
+    assert "KTP-el dicetak" not in receiver.received[-1]["body"].decode()
