@@ -164,7 +164,7 @@ def webhook_events(batch: SweepBatch) -> list[dict[str, Any]]:
             complaint_id=step.complaint_id,
             agency_id=step.agency_id,
             category_id=None,
-            at=step.due_at,
+            at=step.fired_at or step.due_at,
             data={
                 "clock": step.kind,
                 "step": step.step,

@@ -38,6 +38,8 @@ class FiredStep:
     agency_id: int | None
     due_at: datetime
     for_ombudsman: bool
+    # when the step came due (its offset from the deadline), however late the sweep runs
+    fired_at: datetime | None = None
 
 
 @dataclass
@@ -167,7 +169,7 @@ def _fire(
         )
     }
     fired: list[FiredStep] = []
-    for clock, step, _at in steps:
+    for clock, step, at in steps:
         escalation_id = inserted.get((clock.id, step["step"]))
         if escalation_id is None:
             continue  # another sweep fired it first
@@ -183,6 +185,7 @@ def _fire(
                 agency_id=clock.agency_id,
                 due_at=clock.due_at,
                 for_ombudsman=bool(step.get("ombudsman")),
+                fired_at=at,
             )
         )
     return fired

@@ -23,6 +23,7 @@ from standardwebhooks.webhooks import Webhook
 from backend.auth.models import ApiClient, User
 from backend.complaints.models import Complaint
 from backend.config import public_base_url
+from backend.db import now_utc
 from backend.db.engine import begin_write
 from backend.db.writes import Rows, insert_rows, with_defaults
 from backend.errors import ValidationFailed
@@ -334,13 +335,16 @@ def deliver_due(
         if delivery is None:
             session.rollback()
             break
-        request = prepare(session=session, delivery=delivery, now=now, lease=lease, run=run)
+        # signed and logged at the time it is sent (a run behind slow receivers goes on for
+        # a while: receivers refuse timestamps more than minutes old); due as of the run's start
+        at = max(now, now_utc())
+        request = prepare(session=session, delivery=delivery, now=at, lease=lease, run=run)
         session.commit()
         if request is None:
             continue
         answer = attempt(request, timeout=timeout, allow_private=allow_private)
         begin_write(session)
-        record(session=session, request=request, answer=answer, now=now, run=run)
+        record(session=session, request=request, answer=answer, now=at, run=run)
         session.commit()
     return run
 

@@ -218,6 +218,13 @@ def test_private_and_loopback_addresses_are_refused_unless_allowed(app, client, 
         assert refused.status_code == 422, url
         problem = refused.get_json()
         assert "alamat jaringan internal" in json.dumps(problem, ensure_ascii=False)
+    for url in ("http://[::ffff:127.0.0.1]/hook", "http://0.0.0.0/hook", "ftp://8.8.8.8/hook"):
+        assert (
+            client.post(
+                URL, json={"url": url, "event_types": ALL_EVENTS}, headers=admin
+            ).status_code
+            == 422
+        ), url
     english = client.post(
         URL,
         json={"url": "http://127.0.0.1:9/hook", "event_types": ALL_EVENTS},
@@ -225,6 +232,8 @@ def test_private_and_loopback_addresses_are_refused_unless_allowed(app, client, 
     )
     assert "internal network address" in json.dumps(english.get_json())
     assert client.get(URL, headers=admin).get_json()["items"] == []
+    # a public address is taken (nothing is sent to it: no event happens in this test)
+    assert subscribe(client, admin, "https://8.8.8.8/hook")["url"] == "https://8.8.8.8/hook"
     app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
     try:
         assert (
