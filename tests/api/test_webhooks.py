@@ -22,13 +22,22 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from backend.auth import service as auth_service
 from backend.auth.models import User
 from backend.db import now_utc
+from backend.db.engine import begin_write
 from backend.extensions import db
 from backend.notifications.models import OutboxMessage
 from backend.scheduler import send_webhooks
+from backend.webhooks import jobs
 from backend.webhooks.jobs import backoff
-from tests.api.fault_helpers import bearer, is_problem
+from tests.api.fault_helpers import (
+    CommitRefused,
+    bearer,
+    commits_refused,
+    count_rows,
+    engine_of,
+    is_problem,
+)
 from tests.conftest import ROLE_EMAILS, free_port
-from tests.factories import file_complaint
+from tests.factories import ComplaintPayloadFactory, file_complaint
 from tests.sla_helpers import act
 
 URL = "/api/v1/webhooks/subscriptions"
@@ -276,18 +285,49 @@ def test_nothing_is_sent_inside_the_request_the_job_sends_it_signed(
     assert run_job(app).succeeded == []  # sent once
 
 
-def test_a_request_that_fails_writes_no_event(app, client, headers_for, receiver):
+def test_a_change_rolled_back_sends_nothing(app, client, headers_for, receiver):
     subscribe(client, headers_for("admin"), receiver.url)
     receipt = file_complaint(client)
     verifier = headers_for("verifier")
-    stale = client.post(
-        f"/api/v1/complaints/{receipt['id']}/transitions",
-        json={"action": "verify"},
-        headers={**verifier, "If-Match": '"stale.1"'},
-    )
-    assert stale.status_code == 412
+    etag = client.get(f"/api/v1/complaints/{receipt['id']}", headers=verifier).headers["ETag"]
+    with commits_refused(), pytest.raises(CommitRefused):
+        client.post(
+            f"/api/v1/complaints/{receipt['id']}/transitions",
+            json={"action": "verify"},
+            headers={**verifier, "If-Match": etag},
+        )
+    with commits_refused(), pytest.raises(CommitRefused):
+        client.post("/api/v1/complaints", json=ComplaintPayloadFactory())
     run_job(app)
     assert [p["type"] for p in receiver.payloads()] == ["complaint.filed"]
+    assert count_rows(engine_of(app), "webhook_events") == 1
+
+
+def test_a_crash_between_sending_and_recording_sends_it_again(
+    app, client, headers_for, receiver, frozen_clock
+):
+    made = subscribe(client, headers_for("admin"), receiver.url)
+    file_complaint(client)
+    with app.app_context():
+        jobs.fan_out(session=db.session, now=now_utc())
+        begin_write(db.session)
+        delivery = jobs.next_due(session=db.session, now=now_utc())
+        request = jobs.prepare(
+            session=db.session,
+            delivery=delivery,
+            now=now_utc(),
+            lease=timedelta(seconds=60),
+            run=jobs.WebhookRun(),
+        )
+        db.session.commit()
+        jobs.attempt(request, timeout=0.5, allow_private=True)  # sent; the scheduler dies here
+    assert len(receiver.received) == 1
+    assert run_job(app).succeeded == []  # leased: not sent twice at once
+    frozen_clock.shift(timedelta(seconds=61))
+    assert len(run_job(app).succeeded) == 1
+    first, second = receiver.received
+    assert first["headers"]["webhook-id"] == second["headers"]["webhook-id"]  # a duplicate to drop
+    assert verified(second, made["secret"])["type"] == "complaint.filed"
 
 
 def test_events_are_filtered_by_type_agency_and_category(app, client, headers_for, receiver):
