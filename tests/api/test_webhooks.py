@@ -75,7 +75,9 @@ class Receiver:
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 if receiver.delay:
                     time.sleep(receiver.delay)
-                receiver.received.append({"headers": dict(self.headers), "body": body})
+                receiver.received.append(
+                    {"path": self.path, "headers": dict(self.headers), "body": body}
+                )
                 answer = b'{"ok": true}' if receiver.status < 300 else b"Internal Server Error"
                 self.send_response(receiver.status)
                 self.send_header("Content-Length", str(len(answer)))
@@ -332,19 +334,23 @@ def test_a_crash_between_sending_and_recording_sends_it_again(
 
 def test_events_are_filtered_by_type_agency_and_category(app, client, headers_for, receiver):
     admin = headers_for("admin")
-    subscribe(client, admin, receiver.url, event_types=["complaint.status_changed"])
+    subscribe(client, admin, receiver.url + "?status", event_types=["complaint.status_changed"])
     subscribe(client, admin, receiver.url + "?dinkes", agency="DINKES")
+    subscribe(client, admin, receiver.url + "?disdukcapil", agency="DISDUKCAPIL")
     subscribe(client, admin, receiver.url + "?adminduk", category="ADMINDUK")
-    receipt = file_complaint(client)
+    receipt = file_complaint(client)  # ADMINDUK, routed to DISDUKCAPIL
     act(client, headers_for("verifier"), receipt["id"], action="verify")
     run_job(app)
-    got = [(item["body"], item["headers"]) for item in receiver.received]
-    assert len(got) == 3  # status change to the first, both events to the third, none to DINKES
-    paths = sorted((json.loads(body)["type"], headers.get("Host")) for body, headers in got)
-    assert [kind for kind, _ in paths] == [
-        "complaint.filed",
-        "complaint.status_changed",
-        "complaint.status_changed",
+    got = sorted(
+        (item["path"].partition("?")[2], json.loads(item["body"])["type"])
+        for item in receiver.received
+    )
+    assert got == [
+        ("adminduk", "complaint.filed"),
+        ("adminduk", "complaint.status_changed"),
+        ("disdukcapil", "complaint.filed"),
+        ("disdukcapil", "complaint.status_changed"),
+        ("status", "complaint.status_changed"),
     ]
 
 
