@@ -12,7 +12,7 @@ from datetime import datetime, timedelta
 from typing import Any
 from urllib.parse import urlsplit
 
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from backend.agencies.service import agency_id_by_code, category_by_code
@@ -154,17 +154,9 @@ def delete_subscription(*, session: Session, principal: Principal, subscription_
     subscription = get_subscription(
         session=session, principal=principal, subscription_id=subscription_id
     )
-    deliveries = select(WebhookDelivery.id).where(
-        WebhookDelivery.subscription_id == subscription.id
-    )
-    for attempt in session.scalars(
-        select(WebhookAttempt).where(WebhookAttempt.delivery_id.in_(deliveries))
-    ):
-        session.delete(attempt)
-    for delivery in session.scalars(
-        select(WebhookDelivery).where(WebhookDelivery.subscription_id == subscription.id)
-    ):
-        session.delete(delivery)
+    # the log first, then the deliveries, then the subscription (the foreign keys' order)
+    for model in (WebhookAttempt, WebhookDelivery):
+        session.execute(delete(model).where(model.subscription_id == subscription.id))
     session.delete(subscription)
 
 

@@ -259,6 +259,40 @@ def test_private_and_loopback_addresses_are_refused_unless_allowed(app, client, 
         app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
 
 
+def test_a_subscription_is_changed_turned_off_and_removed_by_its_owner_only(
+    app, client, headers_for, receiver
+):
+    admin = headers_for("admin")
+    made = subscribe(client, admin, receiver.url)
+    app_headers = client_headers(app, "complaints:read_public")
+    item = f"{URL}/{made['id']}"
+    file_complaint(client)
+    run_job(app)  # a delivery and its attempt, removed with the subscription
+    assert len(receiver.received) == 1
+    assert client.patch(item, json={"active": False}, headers=app_headers).status_code == 404
+    assert client.delete(item, headers=app_headers).status_code == 404
+
+    changed = client.patch(
+        item, json={"event_types": ["decision.delivered"], "category": "ADMINDUK"}, headers=admin
+    )
+    assert changed.status_code == 200
+    assert changed.get_json()["event_types"] == ["decision.delivered"]
+    assert changed.get_json()["category"] == "ADMINDUK" and "secret" not in changed.get_json()
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = False
+    refused = client.patch(item, json={"url": "http://127.0.0.1:1/x"}, headers=admin)
+    app.config["WEBHOOKS_ALLOW_PRIVATE"] = True
+    assert refused.status_code == 422
+    assert client.get(item, headers=admin).get_json()["url"] == receiver.url
+
+    off = client.patch(item, json={"active": False}, headers=admin).get_json()
+    assert off["active"] is False and off["disabled_reason"] == "disabled_by_owner"
+    assert client.delete(item, headers=admin).status_code == 204
+    assert client.get(item, headers=admin).status_code == 404
+    file_complaint(client)
+    run_job(app)
+    assert len(receiver.received) == 1
+
+
 # --- delivery -----------------------------------------------------------------------------------
 
 
