@@ -16,7 +16,7 @@ from datetime import datetime, timedelta
 from typing import Any
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy import delete, select
 from sqlalchemy.orm import Session, aliased
 from standardwebhooks.webhooks import Webhook
 
@@ -43,6 +43,11 @@ LONGEST_RETRY = timedelta(hours=12)
 # retries stop this long after the first attempt: the delivery is given up
 GIVE_UP_AFTER = timedelta(days=3)
 EXCERPT_CHARS = 500
+# settled deliveries, their attempts and their events are kept this long for the admins' log
+KEPT_FOR = timedelta(days=30)
+# the purge of what was kept long enough runs at most this often (per scheduler process)
+PURGE_EVERY = timedelta(hours=1)
+_last_purge: dict[str, datetime] = {}
 USER_AGENT = "Aduan-Webhooks/1.0"
 
 
@@ -61,6 +66,7 @@ class WebhookRun:
     failed: list[int] = field(default_factory=list)
     skipped: list[int] = field(default_factory=list)
     disabled: list[int] = field(default_factory=list)
+    purged: int = 0
 
 
 def _matches(
@@ -349,6 +355,32 @@ def deliver_due(
     return run
 
 
+def purge(*, session: Session, now: datetime) -> int:
+    """Forget what settled more than `KEPT_FOR` ago: attempts, deliveries that succeeded, were
+    given up or skipped, and events no delivery refers to any more; how many rows went. A
+    pending delivery and its event are never removed."""
+    begin_write(session)
+    before = now - KEPT_FOR
+    settled = select(WebhookDelivery.id).where(
+        WebhookDelivery.status != DeliveryStatus.PENDING, WebhookDelivery.created_at < before
+    )
+    statements = (
+        delete(WebhookAttempt).where(
+            (WebhookAttempt.attempted_at < before) | WebhookAttempt.delivery_id.in_(settled)
+        ),
+        delete(WebhookDelivery).where(WebhookDelivery.id.in_(settled.scalar_subquery())),
+        delete(WebhookEvent).where(
+            WebhookEvent.fanned_out_at < before,
+            ~select(WebhookDelivery.id).where(WebhookDelivery.event_id == WebhookEvent.id).exists(),
+        ),
+    )
+    removed = 0
+    for statement in statements:
+        removed += session.execute(statement).rowcount  # type: ignore[attr-defined]
+    session.commit()
+    return int(removed)
+
+
 def run_once(*, session: Session, now: datetime, config: dict[str, Any]) -> WebhookRun:
     """The scheduler's job: fan out what the outbox holds, then send what is due."""
     fanned = 0
@@ -361,4 +393,7 @@ def run_once(*, session: Session, now: datetime, config: dict[str, Any]) -> Webh
         allow_private=bool(config["WEBHOOKS_ALLOW_PRIVATE"]),
     )
     run.fanned_out = fanned
+    if now - _last_purge.get("at", now - PURGE_EVERY) >= PURGE_EVERY:
+        run.purged = purge(session=session, now=now)
+        _last_purge["at"] = now
     return run

@@ -743,3 +743,21 @@ def test_a_delivered_decision_is_told_after_its_status_change(app, client, heade
         ("decision.delivered", "deliver"),
     ]
     assert "KTP-el dicetak" not in receiver.received[-1]["body"].decode()
+
+
+def test_settled_deliveries_are_forgotten_after_30_days_pending_ones_never(
+    app, client, headers_for, receiver, frozen_clock
+):
+    admin = headers_for("admin")
+    made = subscribe(client, admin, receiver.url)
+    file_complaint(client)
+    run_job(app)
+    receiver.status = 500
+    file_complaint(client)
+    run_job(app)
+    frozen_clock.shift(timedelta(days=31))
+    with app.app_context():
+        assert jobs.purge(session=db.session, now=now_utc()) == 4  # 2 attempts, 1 delivery, 1 event
+    items = client.get(f"{URL}/{made['id']}/deliveries", headers=headers_for("admin")).get_json()
+    assert [d["status"] for d in items["items"]] == ["pending"]
+    assert count_rows(engine_of(app), "webhook_events") == 1
