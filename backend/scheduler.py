@@ -324,6 +324,16 @@ def deliver_command() -> None:
     )
 
 
+@sla_cli.command("webhooks")
+def webhooks_command() -> None:
+    """Fan out the webhook outbox and send the due deliveries now (the scheduler does too)."""
+    run = send_webhooks(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(
+        f"{run.fanned_out} events fanned out; sent {len(run.succeeded)}, retrying "
+        f"{len(run.retried)}, given up {len(run.failed)}, skipped {len(run.skipped)}"
+    )
+
+
 @sla_cli.command("recalculate")
 @click.option("--calendar", "calendar_code", default=None)
 @click.option("--policy", "policy_code", default=None)

@@ -761,3 +761,12 @@ def test_settled_deliveries_are_forgotten_after_30_days_pending_ones_never(
     items = client.get(f"{URL}/{made['id']}/deliveries", headers=headers_for("admin")).get_json()
     assert [d["status"] for d in items["items"]] == ["pending"]
     assert count_rows(engine_of(app), "webhook_events") == 1
+
+
+def test_the_cli_sends_what_is_due_now(app, client, headers_for, receiver):
+    subscribe(client, headers_for("admin"), receiver.url)
+    file_complaint(client)
+    result = app.test_cli_runner().invoke(args=["sla", "webhooks"])
+    assert result.exit_code == 0, result.output
+    assert "1 events fanned out; sent 1, retrying 0" in result.output
+    assert len(receiver.received) == 1
