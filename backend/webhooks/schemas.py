@@ -5,7 +5,7 @@ from __future__ import annotations
 import marshmallow as ma
 from marshmallow import fields, validate
 
-from backend.web.fields import AwareDateTime
+from backend.web.fields import LocalDateTime, TimeZoneName
 from backend.webhooks.models import DeliveryStatus, EventType
 
 EVENT_TYPES = [str(kind) for kind in EventType]
@@ -65,18 +65,19 @@ class SubscriptionSchema(ma.Schema):
         required=True, metadata={"description": "`admin`, or `api_client` for its own"}
     )
     active = fields.Boolean(required=True, attribute="is_active")
-    disabled_at = AwareDateTime(allow_none=True)
+    disabled_at = LocalDateTime(allow_none=True)
     disabled_reason = fields.String(
         allow_none=True, metadata={"description": "repeated_failure | disabled_by_owner"}
     )
     secret = fields.String(
         metadata={"description": "`whsec_...`: shown only when created or rotated"}
     )
-    previous_secret_expires_at = AwareDateTime(
+    previous_secret_expires_at = LocalDateTime(
         allow_none=True,
         metadata={"description": "until then deliveries carry the previous secret's signature too"},
     )
-    created_at = AwareDateTime(required=True)
+    created_at = LocalDateTime(required=True)
+    time_zone = TimeZoneName()
 
 
 class DeliveryQuerySchema(ma.Schema):
@@ -94,10 +95,11 @@ class DeliverySchema(ma.Schema):
     complaint_id = fields.Integer(required=True)
     status = fields.String(required=True)
     attempts = fields.Integer(required=True)
-    next_attempt_at = AwareDateTime(required=True)
-    first_tried_at = AwareDateTime(allow_none=True)
-    delivered_at = AwareDateTime(allow_none=True)
-    created_at = AwareDateTime(required=True)
+    next_attempt_at = LocalDateTime(required=True)
+    first_tried_at = LocalDateTime(allow_none=True)
+    delivered_at = LocalDateTime(allow_none=True)
+    created_at = LocalDateTime(required=True)
+    time_zone = TimeZoneName()
 
 
 class AttemptSchema(ma.Schema):
@@ -105,9 +107,10 @@ class AttemptSchema(ma.Schema):
 
     id = fields.Integer(required=True)
     delivery_id = fields.Integer(required=True)
-    attempted_at = AwareDateTime(required=True)
+    attempted_at = LocalDateTime(required=True)
     succeeded = fields.Boolean(required=True)
     status_code = fields.Integer(allow_none=True)
     latency_ms = fields.Integer(required=True)
     response_excerpt = fields.String(allow_none=True)
     error = fields.String(allow_none=True)
+    time_zone = TimeZoneName()
