@@ -488,6 +488,10 @@ def cleanup_intake(url: str, before: int, outbox_before: int) -> None:
             f"DELETE FROM complaint_events WHERE complaint_id IN {ids}",
             f"DELETE FROM complainant_identities WHERE complaint_id IN {ids}",
             f"DELETE FROM idempotency_records WHERE complaint_id IN {ids}",
+            f"DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM "
+            f"webhook_deliveries WHERE complaint_id IN {ids})",
+            f"DELETE FROM webhook_deliveries WHERE complaint_id IN {ids}",
+            f"DELETE FROM webhook_events WHERE complaint_id IN {ids}",
             "DELETE FROM outbox_messages WHERE id > %(outbox)s",
             "DELETE FROM complaints WHERE id > %(id)s",
         ):
