@@ -50,6 +50,13 @@ ALL_EVENTS = [
 ]
 
 
+class _Server(ThreadingHTTPServer):
+    """Restartable on its port at once (a receiver that was down comes back)."""
+
+    allow_reuse_address = True
+    daemon_threads = True
+
+
 class Receiver:
     """A real HTTP server on the loopback that records what it is sent and answers `status`
     after `delay` seconds; it can be stopped (down) and started again on the same port."""
@@ -87,9 +94,7 @@ class Receiver:
             def log_message(self, *_args: Any) -> None:
                 pass
 
-        ThreadingHTTPServer.allow_reuse_address = True
-        self.server = ThreadingHTTPServer(("127.0.0.1", self.port), Handler)
-        self.server.daemon_threads = True
+        self.server = _Server(("127.0.0.1", self.port), Handler)
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
     def stop(self) -> None:
