@@ -188,14 +188,19 @@ class Answer:
         return self.status_code is not None and 200 <= self.status_code < 300
 
 
-def post(url: str, headers: dict[str, str], body: bytes, timeout: float) -> Answer:
-    """POST the body; never raises (a refused connection or a timeout is an answer too).
-    Redirects are not followed: a receiver must give its final URL."""
+def http_client(timeout: float) -> httpx.Client:
+    """The HTTP client of a run (its connections kept alive between deliveries): the timeout
+    applies to connecting, writing and each read; redirects are not followed (a receiver must
+    give its final URL)."""
+    return httpx.Client(timeout=timeout, follow_redirects=False)
+
+
+def post(client: httpx.Client, url: str, headers: dict[str, str], body: bytes) -> Answer:
+    """POST the body; never raises (a refused connection or a timeout is an answer too)."""
     started = time.perf_counter()
     answer = Answer()
     try:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            response = client.post(url, content=body, headers=headers)
+        response = client.post(url, content=body, headers=headers)
         answer.status_code = response.status_code
         answer.excerpt = response.text[:EXCERPT_CHARS]
     except httpx.HTTPError as error:
@@ -275,13 +280,13 @@ def record(
         run.retried.append(delivery.id)
 
 
-def attempt(request: Request, *, timeout: float, allow_private: bool) -> Answer:
+def attempt(request: Request, *, client: httpx.Client, allow_private: bool) -> Answer:
     """Send one prepared request, its URL checked again (the name may resolve elsewhere now)."""
     try:
         check_url(request.url, allow_private=allow_private)
     except ValidationFailed:
         return Answer(error="address refused: the URL resolves to a private address")
-    return post(request.url, request.headers, request.body, timeout)
+    return post(client, request.url, request.headers, request.body)
 
 
 def _admin_email(session: Session, subscription: WebhookSubscription) -> str | None:
@@ -335,23 +340,24 @@ def deliver_due(
     A delivery is marked succeeded only after a 2xx answer: at least once."""
     run = WebhookRun()
     lease = timedelta(seconds=timeout + 60)
-    for _ in range(limit):
-        begin_write(session)
-        delivery = next_due(session=session, now=now)
-        if delivery is None:
-            session.rollback()
-            break
-        # signed and logged at the time it is sent (a run behind slow receivers goes on for
-        # a while: receivers refuse timestamps more than minutes old); due as of the run's start
-        at = max(now, now_utc())
-        request = prepare(session=session, delivery=delivery, now=at, lease=lease, run=run)
-        session.commit()
-        if request is None:
-            continue
-        answer = attempt(request, timeout=timeout, allow_private=allow_private)
-        begin_write(session)
-        record(session=session, request=request, answer=answer, now=at, run=run)
-        session.commit()
+    with http_client(timeout) as client:
+        for _ in range(limit):
+            begin_write(session)
+            delivery = next_due(session=session, now=now)
+            if delivery is None:
+                session.rollback()
+                break
+            # signed and logged at the time it is sent (a run behind slow receivers goes on for
+            # a while: receivers refuse timestamps minutes old); due as of the run's start
+            at = max(now, now_utc())
+            request = prepare(session=session, delivery=delivery, now=at, lease=lease, run=run)
+            session.commit()
+            if request is None:
+                continue
+            answer = attempt(request, client=client, allow_private=allow_private)
+            begin_write(session)
+            record(session=session, request=request, answer=answer, now=at, run=run)
+            session.commit()
     return run
 
 

@@ -361,7 +361,8 @@ def test_a_crash_between_sending_and_recording_sends_it_again(
             run=jobs.WebhookRun(),
         )
         db.session.commit()
-        jobs.attempt(request, timeout=0.5, allow_private=True)  # sent; the scheduler dies here
+        with jobs.http_client(0.5) as http:
+            jobs.attempt(request, client=http, allow_private=True)  # sent; the scheduler dies
     assert len(receiver.received) == 1
     assert run_job(app).succeeded == []  # leased: not sent twice at once
     frozen_clock.shift(timedelta(seconds=61))
