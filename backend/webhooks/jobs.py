@@ -131,10 +131,12 @@ def fan_out(*, session: Session, now: datetime, limit: int = 1000) -> int:
     return len(events)
 
 
-def next_due(*, session: Session, now: datetime) -> WebhookDelivery | None:
-    """The next delivery to send: pending, due, of an active subscription, and no earlier
-    event of the same complaint still pending for that subscription (in order per complaint).
-    Locked with SKIP LOCKED on PostgreSQL."""
+def next_due(
+    *, session: Session, now: datetime, passing_over: frozenset[int] = frozenset()
+) -> WebhookDelivery | None:
+    """The next delivery to send: pending, due, of an active subscription not in
+    `passing_over`, and no earlier event of the same complaint still pending for that
+    subscription (in order per complaint). Locked with SKIP LOCKED on PostgreSQL."""
     earlier = aliased(WebhookDelivery)
     waits = (
         select(earlier.id)
@@ -153,6 +155,7 @@ def next_due(*, session: Session, now: datetime) -> WebhookDelivery | None:
             WebhookDelivery.status == DeliveryStatus.PENDING,
             WebhookDelivery.next_attempt_at <= now,
             WebhookSubscription.is_active.is_(True),
+            WebhookDelivery.subscription_id.not_in(passing_over),
             ~waits,
         )
         .order_by(WebhookDelivery.next_attempt_at, WebhookDelivery.event_id)
@@ -214,6 +217,7 @@ class Request:
     """One signed request, prepared in a transaction and sent outside any."""
 
     delivery_id: int
+    subscription_id: int
     url: str
     headers: dict[str, str]
     body: bytes
@@ -243,7 +247,13 @@ def prepare(
         "webhook-timestamp": str(int(now.timestamp())),
         "webhook-signature": signature(subscription, msg_id, now, body),
     }
-    return Request(delivery_id=delivery.id, url=subscription.url, headers=headers, body=body)
+    return Request(
+        delivery_id=delivery.id,
+        subscription_id=subscription.id,
+        url=subscription.url,
+        headers=headers,
+        body=body,
+    )
 
 
 def record(
@@ -337,13 +347,16 @@ def deliver_due(
 ) -> WebhookRun:
     """Send due deliveries one at a time: each is leased and signed in one transaction, sent
     outside any (no lock is held while a receiver is slow), and its answer recorded in a third.
-    A delivery is marked succeeded only after a 2xx answer: at least once."""
+    A delivery is marked succeeded only after a 2xx answer: at least once. A subscription whose
+    receiver failed is passed over for the rest of the run: a receiver that is down or slow
+    costs the others at most one timeout per run, and its deliveries wait for the next."""
     run = WebhookRun()
     lease = timedelta(seconds=timeout + 60)
+    failing: set[int] = set()
     with http_client(timeout) as client:
         for _ in range(limit):
             begin_write(session)
-            delivery = next_due(session=session, now=now)
+            delivery = next_due(session=session, now=now, passing_over=frozenset(failing))
             if delivery is None:
                 session.rollback()
                 break
@@ -355,6 +368,8 @@ def deliver_due(
             if request is None:
                 continue
             answer = attempt(request, client=client, allow_private=allow_private)
+            if not answer.succeeded:
+                failing.add(request.subscription_id)
             begin_write(session)
             record(session=session, request=request, answer=answer, now=at, run=run)
             session.commit()
