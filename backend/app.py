@@ -78,6 +78,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.reports.views import blp as reports_blp
     from backend.sla.views import blp as sla_blp
     from backend.survey.views import blp as survey_blp
+    from backend.webhooks.views import blp as webhooks_blp
 
     for blueprint in (
         health.blp,
@@ -89,6 +90,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         sla_blp,
         reports_blp,
         survey_blp,
+        webhooks_blp,
     ):
         api.register_blueprint(blueprint)
 
@@ -141,5 +143,6 @@ def _publish_permissions() -> None:
     from backend.complaints.permissions import POLICY as complaints
     from backend.reports.permissions import POLICY as reports
     from backend.sla.permissions import POLICY as sla
+    from backend.webhooks.permissions import POLICY as webhooks
 
-    permissions.publish(permissions.POLICY, agencies, complaints, sla, reports)
+    permissions.publish(permissions.POLICY, agencies, complaints, sla, reports, webhooks)

@@ -157,6 +157,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "SMTP_STARTTLS": _flag("SMTP_STARTTLS", False),
         "MAIL_FROM": _env("MAIL_FROM", "Aduan Kota Cimahi <aduan@cimahikota.go.id>"),
         "PUBLIC_BASE_URL": public_base_url(),
+        # webhooks: a receiver's answer is awaited this many seconds; subscription URLs that
+        # resolve to loopback or private addresses are refused unless this flag allows them
+        "WEBHOOKS_TIMEOUT": float(_env("WEBHOOKS_TIMEOUT", "5")),
+        "WEBHOOKS_ALLOW_PRIVATE": _flag("WEBHOOKS_ALLOW_PRIVATE", False),
         # flask-jwt-extended: bearer headers for API clients, httpOnly cookies for the browser
         "JWT_SECRET_KEY": derive_text(secret, "token", _key_id("TOKEN_KEY_ID")),
         "JWT_TOKEN_LOCATION": ["headers", "cookies"],

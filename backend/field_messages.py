@@ -75,6 +75,8 @@ FIELD_LABEL_KEYS = {
     "pin": "track.pin",
     "message": "track.message",
     "file": "file.attachments",
+    "url": "field_label.webhook_url",
+    "event_types": "field_label.webhook_event_types",
     "_schema": "field_label._schema",
 }
 

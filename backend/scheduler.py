@@ -32,6 +32,7 @@ from backend.sla import jobs as sla_jobs
 from backend.sla import recalculations, tallies
 from backend.sla.calendars import forget_calendars, get_calendar, list_calendars
 from backend.sla.models import JobStatus
+from backend.webhooks import jobs as webhook_jobs
 
 log = logging.getLogger(__name__)
 # "aduan-scheduler" as a 64-bit number: the key of the PostgreSQL advisory lock
@@ -47,6 +48,8 @@ RECALCULATION_SECONDS = 15
 PURGE_SECONDS = 3600
 # exports waiting to be written are looked for this often (one at a time, each to its end)
 EXPORT_SECONDS = 10
+# webhook events are fanned out and sent this often (retries wait their own backoff)
+WEBHOOK_SECONDS = 10
 STANDBY_POLL_SECONDS = 15
 MISFIRE_GRACE_SECONDS = 3600
 
@@ -131,6 +134,11 @@ def run_exports() -> list[int]:
         )
     export_jobs.remove_expired(session=db.session, directory=directory, now=now_utc())
     return finished
+
+
+def send_webhooks(app: Flask) -> webhook_jobs.WebhookRun:
+    """Fan out the webhook outbox and send the due deliveries (`backend.webhooks.jobs`)."""
+    return webhook_jobs.run_once(session=db.session, now=now_utc(), config=app.config)
 
 
 def purge_expired(now: datetime | None = None) -> int:
@@ -224,6 +232,14 @@ def build_scheduler(app: Flask) -> Any:
         next_run_time=now_utc(),
     )
     scheduler.add_job(
+        _in_context(app, lambda: send_webhooks(app)),
+        "interval",
+        seconds=WEBHOOK_SECONDS,
+        id="webhooks",
+        name="webhook deliveries, signed, in order per complaint",
+        next_run_time=now_utc(),
+    )
+    scheduler.add_job(
         _in_context(app, purge_expired),
         "interval",
         seconds=PURGE_SECONDS,
@@ -306,6 +322,16 @@ def deliver_command() -> None:
     result = deliver_once(current_app._get_current_object())  # type: ignore[attr-defined]
     click.echo(
         f"sent {len(result.sent)}, retrying {len(result.retried)}, failed {len(result.failed)}"
+    )
+
+
+@sla_cli.command("webhooks")
+def webhooks_command() -> None:
+    """Fan out the webhook outbox and send the due deliveries now (the scheduler does too)."""
+    run = send_webhooks(current_app._get_current_object())  # type: ignore[attr-defined]
+    click.echo(
+        f"{run.fanned_out} events fanned out; sent {len(run.succeeded)}, retrying "
+        f"{len(run.retried)}, given up {len(run.failed)}, skipped {len(run.skipped)}"
     )
 
 

@@ -491,6 +491,10 @@ def cleanup_intake(url: str, before: int, outbox_before: int) -> None:
             f"DELETE FROM complaint_events WHERE complaint_id IN {ids}",
             f"DELETE FROM complainant_identities WHERE complaint_id IN {ids}",
             f"DELETE FROM idempotency_records WHERE complaint_id IN {ids}",
+            f"DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM "
+            f"webhook_deliveries WHERE complaint_id IN {ids})",
+            f"DELETE FROM webhook_deliveries WHERE complaint_id IN {ids}",
+            f"DELETE FROM webhook_events WHERE complaint_id IN {ids}",
             "DELETE FROM outbox_messages WHERE id > %(outbox)s",
             "DELETE FROM complaints WHERE id > %(id)s",
         ):
@@ -644,6 +648,8 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
         ).fetchone()[0]
         escalations = conn.execute("SELECT coalesce(max(id), 0) FROM sla_escalations").fetchone()[0]
         outbox = conn.execute("SELECT coalesce(max(id), 0) FROM outbox_messages").fetchone()[0]
+        # the sweep tells its breaches and escalations to webhooks through their outbox
+        events = conn.execute("SELECT coalesce(max(id), 0) FROM webhook_events").fetchone()[0]
         complaints = conn.execute("SELECT count(*) FROM complaints").fetchone()[0]
         extra = max(0, open_clocks - running)
         # one more running clock for each complaint in turn (as many complaints as clocks, as
@@ -724,6 +730,13 @@ def bench_sweep(url: str, app: Any, open_clocks: int, table: Table) -> None:
                 "DELETE FROM outbox_messages WHERE id > %s AND dedupe_key LIKE 'escalation:%%'",
                 (outbox,),
             )
+            conn.execute(
+                "DELETE FROM webhook_attempts WHERE delivery_id IN (SELECT id FROM "
+                "webhook_deliveries WHERE event_id > %s)",
+                (events,),
+            )
+            conn.execute("DELETE FROM webhook_deliveries WHERE event_id > %s", (events,))
+            conn.execute("DELETE FROM webhook_events WHERE id > %s", (events,))
             conn.execute(
                 "DELETE FROM sla_escalations WHERE id > %s AND clock_id IN "
                 "(SELECT id FROM sla_clocks WHERE cycle > %s)",

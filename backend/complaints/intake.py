@@ -48,6 +48,8 @@ from backend.sla.calendars import calendar_of_agency
 from backend.sla.clocks import new_clock, new_clock_rows
 from backend.sla.models import ClockKind
 from backend.sla.working_calendar import CalendarHorizonError
+from backend.webhooks import outbox as webhook_outbox
+from backend.webhooks.models import EventType
 
 # Staff may type in an assisted complaint this long after it was really received
 MAX_BACKDATE = timedelta(days=30)
@@ -217,6 +219,18 @@ def file_complaint(
         Rows(
             OutboxMessage.__table__,
             outbox_rows(_receipt_mail(complaint_id, code, pin, identity, secrets_.outbox)),
+        ),
+        Rows(
+            webhook_outbox.EVENTS,
+            [
+                webhook_outbox.event_row(
+                    type=EventType.COMPLAINT_FILED,
+                    complaint_id=complaint_id,
+                    agency_id=complaint["agency_id"],
+                    category_id=complaint["category_id"],
+                    at=now,
+                )
+            ],
         ),
     ]
     if idempotency_key is not None:

@@ -44,6 +44,8 @@ from backend.sla.clocks import (
 )
 from backend.sla.models import ClockState, SlaClock, Unit
 from backend.sla.working_calendar import Deadline
+from backend.webhooks import outbox as webhook_outbox
+from backend.webhooks.models import EventType
 
 
 def allowed_actions(
@@ -352,7 +354,34 @@ def _apply(
         at=at,
     )
     notices.queue_notices(session=session, complaint=complaint, event=event)
+    _webhook_events(session=session, complaint=complaint, name=name, from_status=from_status, at=at)
     return event
+
+
+def _webhook_events(
+    *, session: Session, complaint: Complaint, name: str, from_status: str, at: datetime
+) -> None:
+    """The webhook events of a transition, in its transaction: a new status, and the delivery
+    of a decision."""
+    types = []
+    if from_status != complaint.status:
+        types.append(EventType.STATUS_CHANGED)
+    if name == "deliver":
+        types.append(EventType.DECISION_DELIVERED)
+    webhook_outbox.record(
+        session,
+        [
+            webhook_outbox.event_row(
+                type=kind,
+                complaint_id=complaint.id,
+                agency_id=complaint.agency_id,
+                category_id=complaint.category_id,
+                at=at,
+                data={"action": name, "from_status": from_status, "to_status": complaint.status},
+            )
+            for kind in types
+        ],
+    )
 
 
 def _effects(

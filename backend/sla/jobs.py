@@ -22,7 +22,9 @@ from backend.db import Base
 from backend.db.engine import begin_write
 from backend.notifications import service as outbox
 from backend.sla.calendars import calendar_of_agency, next_office_time
-from backend.sla.sweep import FiredStep, sweep_due
+from backend.sla.sweep import FiredStep, SweepBatch, sweep_due
+from backend.webhooks import outbox as webhook_outbox
+from backend.webhooks.models import EventType
 
 STEP_LABELS = {
     "warning": "Peringatan: tenggat segera berakhir",
@@ -143,6 +145,40 @@ def notify_escalations(
     return queued
 
 
+def webhook_events(batch: SweepBatch) -> list[dict[str, Any]]:
+    """The webhook events of a sweep's batch: each breach at its deadline, each fired step."""
+    rows = [
+        webhook_outbox.event_row(
+            type=EventType.CLOCK_BREACHED,
+            complaint_id=clock.complaint_id,
+            agency_id=clock.agency_id,
+            category_id=None,
+            at=clock.due_at,
+            data={"clock": clock.kind, "cycle": clock.cycle, "due_at": clock.due_at.isoformat()},
+        )
+        for clock in batch.breaches
+    ]
+    rows.extend(
+        webhook_outbox.event_row(
+            type=EventType.ESCALATION,
+            complaint_id=step.complaint_id,
+            agency_id=step.agency_id,
+            category_id=None,
+            at=step.fired_at or step.due_at,
+            data={
+                "clock": step.kind,
+                "step": step.step,
+                "level": step.level,
+                "target": step.target,
+                "due_at": step.due_at.isoformat(),
+                "for_ombudsman": step.for_ombudsman,
+            },
+        )
+        for step in batch.fired
+    )
+    return rows
+
+
 def run_sweep(*, session: Session, now: datetime, batch_size: int = 500) -> SweepReport:
     """Drain everything due at `now`, batch by batch, each batch a transaction of its own.
 
@@ -157,6 +193,7 @@ def run_sweep(*, session: Session, now: datetime, batch_size: int = 500) -> Swee
         report.notifications += notify_escalations(
             session=session, fired=batch.fired, now=now, cache=cache
         )
+        webhook_outbox.record(session, webhook_events(batch))
         session.commit()
         report.batches += 1
         report.clocks += batch.selected

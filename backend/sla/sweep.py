@@ -38,6 +38,8 @@ class FiredStep:
     agency_id: int | None
     due_at: datetime
     for_ombudsman: bool
+    # when the step came due (its offset from the deadline), however late the sweep runs
+    fired_at: datetime | None = None
 
 
 @dataclass
@@ -49,6 +51,8 @@ class SweepBatch:
     # citizen-side clocks that ran out: (clock id, complaint id), for the complaints job
     expired: list[tuple[int, int]] = field(default_factory=list)
     breached: int = 0
+    # the clocks this batch found breached (for the webhook events of the sweep's transaction)
+    breaches: list[SlaClock] = field(default_factory=list)
 
 
 def due_clocks(now: datetime, limit: int) -> Select[SlaClock]:
@@ -112,6 +116,7 @@ def _advance(
     if clock.overdue_at(now) and clock.breached_at is None:
         clock.breached_at = clock.due_at
         batch.breached += 1
+        batch.breaches.append(clock)
         if rule.get("citizen_side"):
             clock.state = ClockState.EXPIRED
             clock.stopped_at = clock.due_at
@@ -164,7 +169,7 @@ def _fire(
         )
     }
     fired: list[FiredStep] = []
-    for clock, step, _at in steps:
+    for clock, step, at in steps:
         escalation_id = inserted.get((clock.id, step["step"]))
         if escalation_id is None:
             continue  # another sweep fired it first
@@ -180,6 +185,7 @@ def _fire(
                 agency_id=clock.agency_id,
                 due_at=clock.due_at,
                 for_ombudsman=bool(step.get("ombudsman")),
+                fired_at=at,
             )
         )
     return fired

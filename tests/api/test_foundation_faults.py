@@ -112,6 +112,7 @@ INTAKE_TABLES = (
     "sla_clock_tallies",
     "outbox_messages",
     "idempotency_records",
+    "webhook_events",
 )
 
 

@@ -13,6 +13,7 @@ from backend.complaints.actions import ACTIONS, RESOLUTION_CODES
 from backend.complaints.models import Channel, Privacy, ReportType, Status
 from backend.frontend import CSP, FRONTEND_DIR
 from backend.sla.models import ClockKind, ClockState, Unit
+from backend.webhooks.models import EventType
 
 JS = sorted((FRONTEND_DIR / "js").rglob("*.js"))
 KEY = re.compile(r"""["'`]([a-z_]+(?:\.[a-z_]+)+)["'`]""")
@@ -20,6 +21,8 @@ KEY = re.compile(r"""["'`]([a-z_]+(?:\.[a-z_]+)+)["'`]""")
 CAPABILITY = re.compile(r"""can\(["']([a-z_.]+)["']\)""")
 # the API field a control fills (`path: "complainant.name"`), which is no catalogue key
 FIELD_PATH = re.compile(r"""path: ["']([a-z_.]+)["']""")
+# webhook event types are API values with dots (`complaint.filed`), not catalogue keys
+API_VALUES = {kind.value for kind in EventType}
 SHELL_KEY = re.compile(r'data-i18n(?:-aria)?="([^"]+)"')
 # keys built at run time from a value: prefix -> the values it must cover
 DYNAMIC = {
@@ -38,6 +41,8 @@ DYNAMIC = {
     "resolution.": list(RESOLUTION_CODES),
     "track.help.": ["close", "reopen", "withdraw"],
     "role.": ["officer", "agency_head"],
+    "webhookevent.": sorted(API_VALUES),
+    "webhookreason.": ["repeated_failure", "disabled_by_owner"],
 }
 
 
@@ -53,6 +58,7 @@ def used_keys() -> set[str]:
             set(KEY.findall(source))
             - set(CAPABILITY.findall(source))
             - set(FIELD_PATH.findall(source))
+            - API_VALUES
         )
     keys.update(SHELL_KEY.findall((FRONTEND_DIR / "index.html").read_text(encoding="utf-8")))
     return keys

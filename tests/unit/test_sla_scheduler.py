@@ -24,9 +24,11 @@ def test_jobs_are_coalesced_single_and_keep_late_runs(app):
         "purge_expired",
         "recalculations",
         "exports",
+        "webhooks",
     }
     assert jobs["sla_sweep"].trigger.interval.total_seconds() == 60
     assert jobs["outbox_delivery"].trigger.interval.total_seconds() == 30
+    assert jobs["webhooks"].trigger.interval.total_seconds() == 10
     defaults = built._job_defaults
     assert defaults["coalesce"] is True and defaults["max_instances"] == 1
     assert defaults["misfire_grace_time"] >= 600
