@@ -75,6 +75,13 @@ FIELD_LABEL_KEYS = {
     "pin": "track.pin",
     "message": "track.message",
     "file": "file.attachments",
+    "kind": "dsr.kind",
+    "details": "dsr.details",
+    "corrections": "dsr.corrections",
+    "corrections.name": "identity.name",
+    "corrections.email": "identity.email",
+    "corrections.phone": "identity.phone",
+    "corrections.address": "identity.address",
     "_schema": "field_label._schema",
 }
 
