@@ -10,6 +10,7 @@ from datetime import datetime, timedelta
 import pytest
 from sqlalchemy import select
 
+from backend.auth.models import User
 from backend.complaints.models import Attachment, ComplainantIdentity
 from backend.extensions import db
 from backend.notifications.models import OutboxMessage
@@ -23,12 +24,18 @@ QUEUE = "/api/v1/data-requests"
 DPO_EMAIL = "dpo@uji.cimahikota.go.id"
 
 
+def dpo_headers(app):
+    """Bearer headers of a data-protection officer (created on first use)."""
+    with app.app_context():
+        if db.session.scalar(select(User.id).where(User.email == DPO_EMAIL)) is None:
+            UserFactory(role="dpo", email=DPO_EMAIL)
+    return bearer_for(app, user_by_email(app, DPO_EMAIL))
+
+
 @pytest.fixture
 def dpo(app):
     """Bearer headers of a data-protection officer."""
-    with app.app_context():
-        UserFactory(role="dpo", email=DPO_EMAIL)
-    return bearer_for(app, user_by_email(app, DPO_EMAIL))
+    return dpo_headers(app)
 
 
 def ask(client, receipt, kind, **extra):
