@@ -7,7 +7,7 @@ from marshmallow import fields, validate
 
 from backend.complaints.schemas import TrackSchema
 from backend.privacy_requests.models import Outcome, RequestKind, RequestStatus
-from backend.web.fields import LocalDateTime
+from backend.web.fields import LocalDateTime, TimeZoneName
 from backend.web.pagination import PageArgsSchema
 
 KINDS = [kind.value for kind in RequestKind]
@@ -83,6 +83,7 @@ class DataRequestSchema(ma.Schema):
     )
     answer = fields.String(allow_none=True)
     answered_at = LocalDateTime(allow_none=True)
+    time_zone = TimeZoneName()
     processing_record = fields.Nested(ProcessingRecordSchema, allow_none=True)
 
 
@@ -159,6 +160,7 @@ class RetentionRunSchema(ma.Schema):
     trigger = fields.String(required=True)
     started_at = LocalDateTime(required=True)
     finished_at = LocalDateTime(allow_none=True)
+    time_zone = TimeZoneName()
     complete = fields.Boolean(required=True)
     results = fields.Dict(
         keys=fields.String(), values=fields.Nested(RetentionResultSchema), required=True

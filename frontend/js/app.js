@@ -19,6 +19,7 @@ route("/staf", view("queue"));
 route("/staf/input", view("intake"));
 route("/pengawasan", view("breaches"));
 route("/survei", view("survey"));
+route("/pelindungan-data", view("data-requests"));
 fallback(view("notfound"));
 
 function drawNav(path) {
@@ -32,6 +33,7 @@ function drawNav(path) {
     links.push(["/staf", "nav.queue"]);
     if (can("complaints.record_intake")) links.push(["/staf/input", "nav.intake"]);
     if (can("reports.breaches")) links.push(["/pengawasan", "nav.breaches"]);
+    if (can("privacy.queue")) links.push(["/pelindungan-data", "nav.data_requests"]);
   }
   const items = links.map(([href, key]) => h("li", {}, h("a", { href, "data-link": true, "aria-current": href === path ? "page" : undefined }, t(key))));
   if (user) {
