@@ -13,11 +13,14 @@ from typing import Any
 from sqlalchemy import Select, select
 from sqlalchemy.orm import Session
 
+from backend.auth.models import User
 from backend.auth.principal import Principal
+from backend.auth.roles import Role
 from backend.complaints.models import Complaint, ComplaintEvent, Visibility
 from backend.complaints.timeline import actor_of, append_event
 from backend.db.pagination import Page, paginate
 from backend.errors import Conflict, NotFound, invalid
+from backend.field_messages import local_time_text
 from backend.notifications import service as outbox
 from backend.notifications.models import OutboxMessage
 from backend.privacy_requests.erasure import anonymise, hold_on
@@ -28,6 +31,7 @@ from backend.privacy_requests.models import (
     RequestStatus,
 )
 from backend.privacy_requests.permissions import POLICY
+from backend.sla.calendars import zone_of_agency
 
 # UU 27/2022 Pasal 30-41: "paling lambat 3 x 24 (tiga kali dua puluh empat) jam"
 ANSWER_WITHIN = timedelta(hours=72)
@@ -94,7 +98,39 @@ def file_request(
     )
     session.add(request)
     session.flush()
+    _tell_the_officers(session, request, complaint)
     return request
+
+
+def _tell_the_officers(session: Session, request: DataSubjectRequest, complaint: Complaint) -> None:
+    """E-mail every active data-protection officer that a request waits, with its deadline."""
+    kind_id, kind_en = KIND_LABELS[RequestKind(request.kind)]
+    officers = session.scalars(
+        select(User.email).where(User.role == Role.DPO, User.is_active.is_(True))
+    ).all()
+    if not officers:
+        return
+    due = request.due_at.astimezone(zone_of_agency(session=session, agency_id=None))
+    outbox.enqueue_many(
+        session=session,
+        messages=[
+            {
+                "dedupe_key": f"data-request:{request.id}:filed:{email}",
+                "recipient": email,
+                "audience": "staff",
+                "subject": f"Permintaan data pribadi ({kind_id}) untuk {complaint.tracking_code}",
+                "body": (
+                    f"Permintaan {kind_id} diterima untuk pengaduan {complaint.tracking_code}; "
+                    f"jawab paling lambat {local_time_text(due, 'id')} (3 x 24 jam, UU 27/2022) "
+                    "di halaman Data pribadi.\n\n"
+                    f"A request for {kind_en} was received for complaint "
+                    f"{complaint.tracking_code}; answer by {local_time_text(due, 'en')}."
+                ),
+                "data": {"data_request_id": request.id, "event": "data_request_filed"},
+            }
+            for email in officers
+        ],
+    )
 
 
 def requests_of(*, session: Session, complaint_id: int) -> list[DataSubjectRequest]:

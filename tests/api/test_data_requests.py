@@ -5,6 +5,7 @@ recorded and e-mailed; erasure anonymises unless the complaint is open or under 
 from __future__ import annotations
 
 import io
+import re
 from datetime import datetime, timedelta
 
 import pytest
@@ -82,6 +83,14 @@ def test_an_access_request_by_code_and_pin_is_queued_answered_and_emailed(app, c
     due = datetime.fromisoformat(body["due_at"])
     assert due - received == timedelta(hours=72)
     assert body["due_at"].endswith("+07:00")  # shown in WIB
+    # the officer hears of it, with the deadline in words and in WIB
+    with app.app_context():
+        [told] = db.session.scalars(
+            select(OutboxMessage).where(OutboxMessage.recipient == DPO_EMAIL)
+        ).all()
+    assert receipt["tracking_code"] in told.subject
+    # (seconds are rounded up: a moment after 10.00)
+    assert re.search(r"paling lambat 5 Desember 2026 pukul 10\.0\d WIB", told.body)
 
     queue = client.get(QUEUE, headers=dpo).get_json()
     assert [(i["id"], i["kind"], i["overdue"]) for i in queue["items"]] == [
