@@ -46,7 +46,7 @@ def test_an_erasure_asked_on_the_tracking_page_is_answered_from_the_queue(
     expect(rights.get_by_role("heading", level=3)).to_have_text("Hak atas data pribadi")
     rights.get_by_label("Jenis permintaan").select_option("erasure")
     rights.get_by_label("Keterangan").fill("Mohon hapus data saya.")
-    rights.get_by_role("button", name="Kirim permintaan").click()
+    rights.get_by_role("button", name="Ajukan permintaan").click()
     item = rights.get_by_test_id("dsr-item")
     expect(item).to_contain_text("Penghapusan data")
     # filed Wed 2 Dec 10:00 WIB: due three days later, named in WIB
