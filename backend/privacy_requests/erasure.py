@@ -11,12 +11,13 @@ from datetime import datetime
 from pathlib import PurePath
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from backend.complaints.models import OPEN_STATUSES, Attachment, Complaint, Visibility
 from backend.complaints.timeline import append_event
 from backend.notifications.models import OutboxMessage, OutboxStatus
+from backend.privacy_requests.models import DataSubjectRequest
 
 ERASED_NAME = "(dihapus)"
 ERASED_RECIPIENT = "(dihapus)"
@@ -39,8 +40,10 @@ def anonymise(
 
     The name becomes "(dihapus)", every contact and address field is emptied, the link to the
     citizen's account goes; e-mails to them not yet sent are dropped and the address of the
-    sent ones redacted; each attachment row loses its original filename and its uploader. An
-    internal timeline event records that (and why) it happened, not what was erased.
+    sent ones redacted; the details they wrote in their data-subject requests are emptied (the
+    requests and answers stay, as the record of what was asked); each attachment row loses its
+    original filename and its uploader. An internal timeline event records that (and why) it
+    happened, not what was erased.
     """
     identity = complaint.identity
     erased_identity = identity is not None and identity.erased_at is None
@@ -54,6 +57,12 @@ def anonymise(
         identity.representative_name = None
         identity.representative_basis = None
         identity.erased_at = at
+        # what the complainant wrote in their requests may name them too
+        session.execute(
+            update(DataSubjectRequest)
+            .where(DataSubjectRequest.complaint_id == complaint.id)
+            .values(details=None)
+        )
     stripped = strip_attachments(session=session, complaint_id=complaint.id)
     linked = complaint.citizen_id is not None or complaint.show_name_publicly
     if not (erased_identity or stripped or linked):

@@ -196,9 +196,10 @@ def test_erasure_of_a_closed_complaint_anonymises_identity_and_attachment_metada
     receipt = file_complaint(client, complainant={"name": "Budi Santoso", "email": email})
     attachment_id = _with_attachment(client, receipt, "KTP_Budi_Santoso.pdf")
     closed(client, headers_for, receipt)
-    request_id = ask(client, receipt, "erasure").get_json()["id"]
+    request_id = ask(client, receipt, "erasure", details="Hapus data Budi Santoso").get_json()["id"]
     answered = answer(client, dpo, request_id, message="Data Anda telah dihapus.").get_json()
     assert (answered["outcome"], answered["refusal_ground"]) == ("granted", None)
+    assert answered["details"] is None  # what the complainant wrote named them
 
     identity = identity_of(app, receipt["id"])
     assert identity.name == "(dihapus)" and identity.erased_at is not None
