@@ -16,6 +16,7 @@ from tests.e2e.test_flows import axe_clean, login, track
 pytestmark = pytest.mark.e2e
 
 DPO = "pdp@uji.cimahikota.go.id"
+CITIZEN = "warga@demo.aduan.id"
 
 
 def _filed_with_a_dpo(live_app: Any, email: str) -> dict[str, str]:
@@ -86,3 +87,32 @@ def test_an_erasure_asked_on_the_tracking_page_is_answered_from_the_queue(
     for web in (citizen, officer):
         assert web.foreign == [] and web.console_errors == [], web.console_errors
         web.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_citizen_asks_from_their_account_on_the_complaint_page(
+    e2e_browser: Any, live_server: str, live_app: Any, width: int
+) -> None:
+    from tests.conftest import bearer_for, user_by_email
+    from tests.factories import file_complaint
+
+    def filed() -> int:
+        citizen = bearer_for(live_app, user_by_email(live_app, CITIZEN))
+        return int(file_complaint(live_app.test_client(), citizen)["id"])
+
+    complaint_id = in_thread(filed)
+    web = Page(e2e_browser, live_server)
+    web.page.set_viewport_size({"width": width, "height": 900})
+    login(web, CITIZEN)
+    page = web.goto(f"/pengaduan/{complaint_id}")
+    rights = page.get_by_test_id("data-rights")
+    expect(rights.get_by_role("heading", level=2)).to_have_text("Hak atas data pribadi")
+    expect(rights.get_by_test_id("dsr-list")).to_contain_text("Belum ada permintaan.")
+    rights.get_by_label("Jenis permintaan").select_option("access")
+    rights.get_by_role("button", name="Ajukan permintaan").click()
+    item = rights.get_by_test_id("dsr-item")
+    expect(item).to_contain_text("Akses: salinan data dan catatan pemrosesan")
+    expect(item.get_by_test_id("dsr-state")).to_contain_text("Menunggu jawaban")
+    axe_clean(web, f"complaint page with a data request at {width} px")
+    assert web.foreign == [] and web.console_errors == [], web.console_errors
+    web.context.close()

@@ -37,17 +37,19 @@ function processingRecord(record) {
     h("ul", {}, record.emails.map((m) => h("li", {}, `${formatDateTime(m.at)} · ${m.subject}`))));
 }
 
-/** The tracking page's section: ask, and see the requests of this complaint and their answers. */
-export function dataRightsSection(creds) {
+/** The complainant's section: ask, and see this complaint's requests and their answers.
+ * `file(body)` and `list()` call the API as the holder of code and PIN or as the account. */
+function rightsSection({ file, list: listRequests, heading }) {
   const errs = errorBox();
   const list = h("div", { "aria-live": "polite", "data-testid": "dsr-list" });
   const kind = field({ label: t("dsr.kind"), name: "kind", type: "select", required: true, options: KINDS.map((k) => [k, t(`dsr.kind.${k}`)]) });
   const details = field({ label: t("dsr.details"), name: "details", type: "textarea", hint: t("dsr.details_hint"), attrs: { maxlength: 2000 } });
   const form = h("form", { novalidate: true }, errs, kind.wrap, details.wrap, h("button", { type: "submit" }, t("dsr.submit")));
+  const sub = heading === "h2" ? "h3" : "h4";
 
   async function refresh() {
-    const { data } = await call("listTrackedDataRequests", { body: creds });
-    fill(list, h("h4", {}, t("dsr.your_requests")), data.items.length
+    const { data } = await listRequests();
+    fill(list, h(sub, {}, t("dsr.your_requests")), data.items.length
       ? h("ul", { class: "dsr-requests" }, data.items.map((r) => h("li", { "data-testid": "dsr-item" }, h("strong", {}, t(`dsr.kind.${r.kind}`)), requestState(r))))
       : h("p", {}, t("dsr.none")));
   }
@@ -57,7 +59,7 @@ export function dataRightsSection(creds) {
     const v = formValues(form);
     try {
       errs.hidden = true;
-      const { data } = await call("fileTrackedDataRequest", { body: { ...creds, kind: v.kind, details: v.details || null } });
+      const { data } = await file({ kind: v.kind, details: v.details || null });
       form.reset();
       announce(t("dsr.sent", { due: when(data, data.due_at) }));
       await refresh();
@@ -65,7 +67,26 @@ export function dataRightsSection(creds) {
   });
   refresh().catch(() => fill(list));
   return h("section", { "aria-labelledby": "dsr-h", "data-testid": "data-rights" },
-    h("h3", { id: "dsr-h" }, t("dsr.heading")), h("p", { class: "hint" }, t("dsr.intro")), form, list);
+    h(heading, { id: "dsr-h" }, t("dsr.heading")), h("p", { class: "hint" }, t("dsr.intro")), form, list);
+}
+
+/** The tracking page's section, as the holder of the code and PIN. */
+export function dataRightsSection(creds) {
+  return rightsSection({
+    heading: "h3",
+    file: (body) => call("fileTrackedDataRequest", { body: { ...creds, ...body } }),
+    list: () => call("listTrackedDataRequests", { body: creds }),
+  });
+}
+
+/** The complaint page's section, for the citizen whose account filed it. */
+export function accountDataRights(complaintId) {
+  const path = { complaint_id: complaintId };
+  return rightsSection({
+    heading: "h2",
+    file: (body) => call("fileDataRequest", { path, body }),
+    list: () => call("listDataRequestsOfComplaint", { path }),
+  });
 }
 
 /** The officer's answer to one pending request (with the fields of a correction). */
