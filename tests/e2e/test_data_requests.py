@@ -23,6 +23,7 @@ def _filed_with_a_dpo(live_app: Any, email: str) -> dict[str, str]:
     """A complaint filed with `email` (its code and PIN), and the officer's account."""
     from backend.auth.models import User
     from backend.extensions import db
+    from backend.privacy_requests import jobs
     from tests.factories import TrackRequestFactory, UserFactory, file_complaint
 
     def work() -> dict[str, str]:
@@ -30,6 +31,8 @@ def _filed_with_a_dpo(live_app: Any, email: str) -> dict[str, str]:
             if db.session.scalar(select(User.id).where(User.email == DPO)) is None:
                 UserFactory(role="dpo", email=DPO, full_name="Putri Pelindungan Data")
         receipt = file_complaint(live_app.test_client(), complainant__email=email)
+        with live_app.app_context():  # a run of the schedule for the officer's page to list
+            jobs.run_retention(trigger="cli")
         return dict(TrackRequestFactory.of(receipt))
 
     return in_thread(work)
@@ -68,6 +71,7 @@ def test_an_erasure_asked_on_the_tracking_page_is_answered_from_the_queue(
     card = queue.get_by_test_id("dsr-request").filter(has_text=creds["code"])
     expect(card.get_by_role("heading", level=2)).to_have_text(f"Penghapusan data · {creds['code']}")
     expect(card).to_contain_text("Mohon hapus data saya.")
+    expect(officer.page.get_by_test_id("retention-runs")).to_contain_text("Riwayat retensi data")
     axe_clean(officer, f"data-request queue at {width} px")
     card.get_by_label("Penuhi").check()
     card.get_by_role("button", name="Kirim jawaban").click()

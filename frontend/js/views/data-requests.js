@@ -170,4 +170,14 @@ export default async function dataRequests(main, { query }) {
         holdForm(r, load))) : h("p", {}, t("dsr.empty")));
   }
   await load();
+  if (can("privacy.retention")) main.append(await retentionRuns());
+}
+
+/** What the retention schedule did lately: per run, how many records of each type went. */
+async function retentionRuns() {
+  const { data } = await call("listRetentionRuns");
+  const counts = (run) => Object.entries(run.results).map(([name, r]) => `${name} ${r.count}`).join(", ") || "–";
+  return h("section", { "aria-labelledby": "runs-h", "data-testid": "retention-runs" }, h("h2", { id: "runs-h" }, t("dsr.runs_heading")),
+    data.length ? h("ul", {}, data.map((run) => h("li", {}, t("dsr.run_line", { at: formatDateTime(run.started_at, run.time_zone), trigger: run.trigger, counts: counts(run) }),
+      run.complete ? null : ` · ${t("dsr.run_incomplete")}`))) : h("p", {}, t("dsr.runs_none")));
 }
