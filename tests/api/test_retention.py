@@ -125,6 +125,13 @@ def test_a_run_anonymises_and_deletes_logs_itself_and_a_rerun_does_nothing_twice
     assert all(_line(again, name)[1] == "0" for name in ("identity", "attachments", "outbox"))
     assert _name(app, first["id"]) == "(dihapus)"
     assert _count(app, RetentionRun) == 2
+    # the officer reads the runs, newest first; other staff may not
+    runs = client.get("/api/v1/retention/runs", headers=dpo_headers(app))
+    assert runs.status_code == 200, runs.get_json()
+    assert [r["results"]["identity"]["count"] for r in runs.get_json()] == [0, 2]
+    assert runs.get_json()[1]["started_at"].endswith("+07:00")
+    denied = client.get("/api/v1/retention/runs", headers=headers_for("supervisor"))
+    assert denied.status_code == 403
 
 
 def test_a_legal_hold_keeps_everything_and_never_means_kept(
