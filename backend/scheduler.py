@@ -1,5 +1,6 @@
 """Composition of the periodic jobs: the SLA sweep, outbox delivery, the breach tallies' fold,
-the purge of expired Idempotency-Key records and the holiday refresh.
+the purge of expired Idempotency-Key records, the retention schedule of personal data and the
+holiday refresh.
 
 `flask sla scheduler` runs `run_scheduler` in its own process (never inside web workers). On
 PostgreSQL it first takes an advisory lock on a dedicated connection; a second copy waits as a
