@@ -74,6 +74,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.auth.views import clients_blp
     from backend.complaints.tracking_views import blp as tracking_blp
     from backend.complaints.views import blp as complaints_blp
+    from backend.privacy_requests.views import blp as privacy_requests_blp
     from backend.reports import export_views  # noqa: F401 (its routes join reports_blp)
     from backend.reports.views import blp as reports_blp
     from backend.sla.views import blp as sla_blp
@@ -91,6 +92,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
         reports_blp,
         survey_blp,
         webhooks_blp,
+        privacy_requests_blp,
     ):
         api.register_blueprint(blueprint)
 
@@ -141,8 +143,11 @@ def _publish_permissions() -> None:
     from backend.agencies.permissions import POLICY as agencies
     from backend.auth import permissions
     from backend.complaints.permissions import POLICY as complaints
+    from backend.privacy_requests.permissions import POLICY as privacy_requests
     from backend.reports.permissions import POLICY as reports
     from backend.sla.permissions import POLICY as sla
     from backend.webhooks.permissions import POLICY as webhooks
 
-    permissions.publish(permissions.POLICY, agencies, complaints, sla, reports, webhooks)
+    permissions.publish(
+        permissions.POLICY, agencies, complaints, sla, reports, webhooks, privacy_requests
+    )

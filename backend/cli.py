@@ -1,4 +1,5 @@
-"""Operator commands: `flask --app backend.app users|demo|timeline|complaints|exports|storage`."""
+"""Operator commands: `flask --app backend.app users|demo|timeline|complaints|exports|storage|
+retention`."""
 
 from __future__ import annotations
 
@@ -21,6 +22,8 @@ from backend.db.base import now_utc
 from backend.db.engine import begin_write
 from backend.errors import DomainError
 from backend.extensions import db
+from backend.privacy_requests import jobs as retention_jobs
+from backend.privacy_requests import retention
 
 users_cli = AppGroup("users", help="Staff accounts.")
 demo_cli = AppGroup("demo", help="Demo data for Kota Cimahi.")
@@ -28,6 +31,7 @@ timeline_cli = AppGroup("timeline", help="The tamper-evident timeline.")
 complaints_cli = AppGroup("complaints", help="Complaints: repairs after an upgrade.")
 exports_cli = AppGroup("exports", help="Exports: the queue with its clocks, the Ombudsman report.")
 storage_cli = AppGroup("storage", help="Evidence files: the store and the attachments' rows.")
+retention_cli = AppGroup("retention", help="The retention schedule of personal data (UU 27/2022).")
 
 
 @users_cli.command("create")
@@ -220,10 +224,39 @@ def _report(findings: Iterator[evidence.Finding], title: str) -> None:
         sys.exit(1)
 
 
+@retention_cli.command("run")
+@click.option("--dry-run", is_flag=True, help="Count what would go; change nothing.")
+def run_retention(dry_run: bool) -> None:
+    """Apply the retention schedule now (the scheduler does it daily)."""
+    rules = retention.schedule(current_app.config["RETENTION_DAYS"])
+    results = retention_jobs.run_retention(trigger="cli", dry_run=dry_run)
+    verb = "akan / would" if dry_run else "telah / did"
+    click.echo(f"Retensi / retention ({'dry run' if dry_run else 'applied'}):")
+    for rule in rules:
+        name = rule.record_type.name
+        if rule.days is None:
+            click.echo(f"  {name:<12} disimpan / kept (never)")
+            continue
+        found = results[name]
+        click.echo(
+            f"  {name:<12} {found['count']:>7} {verb} {found['action']} "
+            f"(> {found['days']} hari / days)"
+        )
+
+
 def register_commands(app: Flask) -> None:
     """Attach the operator commands to the app's CLI."""
     from backend.scheduler import sla_cli
 
-    groups = (users_cli, demo_cli, timeline_cli, complaints_cli, exports_cli, storage_cli, sla_cli)
+    groups = (
+        users_cli,
+        demo_cli,
+        timeline_cli,
+        complaints_cli,
+        exports_cli,
+        storage_cli,
+        retention_cli,
+        sla_cli,
+    )
     for group in groups:
         app.cli.add_command(group)

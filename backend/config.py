@@ -88,6 +88,9 @@ RATE_LIMITS = {
     "answerTrackedSurvey": "20/minute",
     "getSurveyInvitation": "20/minute",
     "submitSurveyResponse": "20/minute",
+    # personal-data requests by code and PIN: wrong PINs count as for tracking
+    "fileTrackedDataRequest": "20/minute",
+    "listTrackedDataRequests": "20/minute",
 }
 
 
@@ -108,6 +111,26 @@ def _rate_limits() -> dict[str, str]:
         except ValueError as error:
             raise ConfigurationError(f"ADUAN_RATE_LIMITS: {name}={value!r}: {error}") from error
     return limits
+
+
+def _retention_days() -> dict[str, int | None]:
+    """ADUAN_RETENTION_DAYS: "identity=1825;outbox=180;timeline=never", the retention
+    schedule's overrides per record type (days; "never" keeps them). The record types and
+    their defaults are those of `backend.privacy_requests.retention`, which checks the names."""
+    days: dict[str, int | None] = {}
+    for entry in filter(None, (_env("RETENTION_DAYS") or "").split(";")):
+        name, _, value = entry.partition("=")
+        value = value.strip()
+        if value == "never":
+            days[name.strip()] = None
+            continue
+        if not value.isdigit() or int(value) < 1:
+            raise ConfigurationError(
+                f"ADUAN_RETENTION_DAYS: {name.strip()}={value!r}: a whole number of days "
+                "(at least 1) or never"
+            )
+        days[name.strip()] = int(value)
+    return days
 
 
 def public_base_url() -> str:
@@ -196,6 +219,10 @@ def load_config(overrides: dict[str, Any] | None = None) -> dict[str, Any]:
         "TRACKING_MAX_FAILURES": int(_env("TRACKING_MAX_FAILURES", "5")),
         "TRACKING_LOCKOUT_MINUTES": int(_env("TRACKING_LOCKOUT_MINUTES", "15")),
         "LATE_FILING_DAYS": 30,
+        # the retention schedule (README, Retention schedule): overrides of the days each record
+        # type is kept, and how many rows one batch of the daily job touches
+        "RETENTION_DAYS": _retention_days(),
+        "RETENTION_BATCH_SIZE": int(_env("RETENTION_BATCH_SIZE", "500")),
         # flask-compress: text answers (JSON, problems, pages, scripts, styles) compressed for
         # whoever accepts it; evidence files (images, PDFs) are compressed already
         "COMPRESS_MIMETYPES": [

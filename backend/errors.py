@@ -249,6 +249,20 @@ MESSAGES: dict[str, tuple[str, str, str, str]] = {
         "This survey link is not known. Answer the survey on the tracking page with your code "
         "and PIN.",
     ),
+    "data_request_pending": (
+        "Permintaan masih diproses",
+        "Request still pending",
+        "Permintaan jenis ini untuk pengaduan ini masih menunggu jawaban (paling lambat 3 x 24 "
+        "jam); tunggu jawabannya sebelum mengajukan lagi.",
+        "A request of this kind for this complaint is still waiting for its answer (within 3 x "
+        "24 hours); wait for it before asking again.",
+    ),
+    "data_request_answered": (
+        "Permintaan sudah dijawab",
+        "Request already answered",
+        "Permintaan data pribadi ini sudah dijawab; jawabannya tidak dapat diubah.",
+        "This personal-data request has already been answered; its answer cannot be changed.",
+    ),
     "idempotency_mismatch": (
         "Kunci idempotensi dipakai ulang",
         "Idempotency key reused",

@@ -77,6 +77,13 @@ FIELD_LABEL_KEYS = {
     "file": "file.attachments",
     "url": "field_label.webhook_url",
     "event_types": "field_label.webhook_event_types",
+    "kind": "dsr.kind",
+    "details": "dsr.details",
+    "corrections": "dsr.corrections",
+    "corrections.name": "identity.name",
+    "corrections.email": "identity.email",
+    "corrections.phone": "identity.phone",
+    "corrections.address": "identity.address",
     "_schema": "field_label._schema",
 }
 

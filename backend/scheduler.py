@@ -1,5 +1,6 @@
 """Composition of the periodic jobs: the SLA sweep, outbox delivery, the breach tallies' fold,
-the purge of expired Idempotency-Key records and the holiday refresh.
+the purge of expired Idempotency-Key records, the retention schedule of personal data and the
+holiday refresh.
 
 `flask sla scheduler` runs `run_scheduler` in its own process (never inside web workers). On
 PostgreSQL it first takes an advisory lock on a dedicated connection; a second copy waits as a
@@ -27,6 +28,7 @@ from backend.db import now_utc
 from backend.db.engine import begin_write
 from backend.extensions import db
 from backend.notifications import service as outbox
+from backend.privacy_requests import jobs as privacy_jobs
 from backend.reports import export_jobs
 from backend.sla import jobs as sla_jobs
 from backend.sla import recalculations, tallies
@@ -152,6 +154,13 @@ def purge_expired(now: datetime | None = None) -> int:
     return purged
 
 
+def run_retention() -> dict[str, dict[str, Any]]:
+    """Apply the retention schedule of personal data (README, Retention schedule)."""
+    results = privacy_jobs.run_retention(trigger="scheduler")
+    log.info("retention: %s", {name: r["count"] for name, r in results.items()})
+    return results
+
+
 def _scheduled_sweep() -> None:
     outcome = sweep_once()
     report = outcome.report
@@ -246,6 +255,15 @@ def build_scheduler(app: Flask) -> Any:
         id="purge_expired",
         name="purge of expired Idempotency-Key records and wrong-PIN counts",
         next_run_time=now_utc(),
+    )
+    scheduler.add_job(
+        _in_context(app, run_retention),
+        "cron",
+        hour=1,
+        minute=30,
+        timezone="Asia/Jakarta",
+        id="retention",
+        name="retention schedule of personal data (daily)",
     )
     scheduler.add_job(
         _in_context(app, refresh_holidays),

@@ -14,6 +14,7 @@ class Role(StrEnum):
     VERIFIER = "verifier"
     SUPERVISOR = "supervisor"
     ADMIN = "admin"
+    DPO = "dpo"  # Petugas Pelindungan Data / data protection officer (UU 27/2022 Pasal 53)
 
 
 EVERY_ROLE = frozenset(Role)
@@ -29,3 +30,5 @@ HANDLERS = frozenset({Role.OFFICER, Role.AGENCY_HEAD, Role.VERIFIER})
 # who reads the breach reports
 REPORT_READERS = frozenset({Role.SUPERVISOR, Role.VERIFIER, Role.ADMIN, Role.AGENCY_HEAD})
 ADMINS = frozenset({Role.ADMIN})
+# who works the data-subject requests' queue and sets legal holds (UU 27/2022)
+DATA_PROTECTION = frozenset({Role.DPO, Role.ADMIN})

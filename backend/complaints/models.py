@@ -198,6 +198,9 @@ class Complaint(Base):
     # a rejection's referral: where the citizen may complain instead (Pasal 46: the competent
     # institution, or the Ombudsman)
     referral: Mapped[str | None] = mapped_column(Text)
+    # a legal hold (a dispute, an investigation) keeps the personal data: no erasure, no retention
+    legal_hold: Mapped[bool] = mapped_column(Boolean, default=False, server_default=text("false"))
+    legal_hold_reason: Mapped[str | None] = mapped_column(Text)
 
     identity: Mapped[ComplainantIdentity | None] = relationship(
         back_populates="complaint", uselist=False, cascade="all, delete-orphan", lazy="joined"
@@ -235,6 +238,8 @@ class ComplainantIdentity(Base):
     organisation: Mapped[str | None] = mapped_column(String(200))
     representative_name: Mapped[str | None] = mapped_column(String(200))
     representative_basis: Mapped[str | None] = mapped_column(String(300))
+    # when the identity was anonymised (erasure request or retention); None: as given
+    erased_at: Mapped[datetime | None]
 
     complaint: Mapped[Complaint] = relationship(back_populates="identity")
 

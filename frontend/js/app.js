@@ -20,6 +20,7 @@ route("/staf/input", view("intake"));
 route("/pengawasan", view("breaches"));
 route("/survei", view("survey"));
 route("/admin/webhook", view("webhooks"));
+route("/pelindungan-data", view("data-requests"));
 fallback(view("notfound"));
 
 function drawNav(path) {
@@ -34,6 +35,7 @@ function drawNav(path) {
     if (can("complaints.record_intake")) links.push(["/staf/input", "nav.intake"]);
     if (can("reports.breaches")) links.push(["/pengawasan", "nav.breaches"]);
     if (can("webhooks.manage")) links.push(["/admin/webhook", "nav.webhooks"]);
+    if (can("privacy.queue")) links.push(["/pelindungan-data", "nav.data_requests"]);
   }
   const items = links.map(([href, key]) => h("li", {}, h("a", { href, "data-link": true, "aria-current": href === path ? "page" : undefined }, t(key))));
   if (user) {

@@ -25,6 +25,7 @@ def test_jobs_are_coalesced_single_and_keep_late_runs(app):
         "recalculations",
         "exports",
         "webhooks",
+        "retention",
     }
     assert jobs["sla_sweep"].trigger.interval.total_seconds() == 60
     assert jobs["outbox_delivery"].trigger.interval.total_seconds() == 30

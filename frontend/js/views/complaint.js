@@ -4,6 +4,7 @@ import { announce, checkControls, choice, errorBox, field, fill, formValues, h, 
 import { formatDate, formatDateTime, formatNumber, t } from "../i18n.js";
 import { can, currentUser } from "../session.js";
 import { actionPanel } from "./confirm.js";
+import { accountDataRights } from "./data-requests.js";
 import { clocksTable, facts, label, timelineList } from "./labels.js";
 
 const REASON_REQUIRED = new Set(["request_info", "reroute", "reopen", "reject", "withdraw", "postpone"]);
@@ -141,6 +142,8 @@ export default async function complaintView(main, { params }) {
         h("a", { href: url("downloadComplaintAttachment", { path: { complaint_id: c.id, attachment_id: a.id } }), download: a.filename }, a.filename),
         ` (${formatNumber(Math.ceil(a.size / 1024))} KB)`))) : h("p", {}, t("attachments.none")),
       commentForm(c),
+      // the citizen's own complaint: their rights over the data in it (UU 27/2022)
+      can("privacy.request") ? accountDataRights(c.id) : null,
     );
   }
 

@@ -4,6 +4,7 @@ import { announce, choice, errorBox, field, fill, formValues, h, showError } fro
 import { formatDateTime, t } from "../i18n.js";
 import { store } from "../store.js";
 import { actionPanel } from "./confirm.js";
+import { dataRightsSection } from "./data-requests.js";
 import { clocksTable, facts, label, timelineList } from "./labels.js";
 import { surveyForm } from "./survey.js";
 
@@ -118,6 +119,7 @@ export default function track(main, { query }) {
       c.may_add_information ? uploadForm(creds) : null,
       actions.length ? h("section", { "aria-labelledby": "track-actions" }, h("h3", { id: "track-actions" }, t("track.actions")),
         actions.map((a) => citizenAction(a, creds))) : null,
+      dataRightsSection(creds),
     );
   }
 
