@@ -2,6 +2,7 @@
 import { loadContract } from "./api.js";
 import { h } from "./dom.js";
 import { currentLang, loadLang, t, translateShell } from "./i18n.js";
+import { redrawBanner, startOffline } from "./offline.js";
 import { fallback, navigate, onRoute, render, route, start } from "./router.js";
 import { can, currentUser, logout, restore } from "./session.js";
 
@@ -19,6 +20,7 @@ route("/staf", view("queue"));
 route("/staf/input", view("intake"));
 route("/pengawasan", view("breaches"));
 route("/survei", view("survey"));
+route("/tersimpan", view("kept"));
 fallback(view("notfound"));
 
 function drawNav(path) {
@@ -123,6 +125,7 @@ document.getElementById("lang-switch").addEventListener("click", async () => {
   carry = { path: location.pathname, controls: snapshot(main), state: shown && shown.state ? shown.state() : null };
   await loadLang(currentLang() === "id" ? "en" : "id");
   translateShell();
+  redrawBanner();
   await render();
 });
 
@@ -131,6 +134,7 @@ async function boot() {
   translateShell();
   await restore();
   await start();
+  startOffline();
 }
 
 boot();

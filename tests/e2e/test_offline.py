@@ -1,0 +1,145 @@
+"""The installable web app (issue 14, item 13; item 16 for it): a manifest and a service worker;
+the shell works offline; a complaint written offline is kept on the phone, survives a reload and
+is sent once when the connection returns; the citizen sees which state it is in. At 360 and
+1280 px, axe-clean."""
+
+from __future__ import annotations
+
+import io
+import json
+import re
+from datetime import timedelta
+from typing import Any
+
+import pytest
+from PIL import Image
+from playwright.sync_api import expect
+from sqlalchemy import func, select
+
+from backend.complaints.models import Attachment, Complaint
+from backend.extensions import db
+from tests.conftest import WIB
+from tests.e2e.conftest import Page, in_thread
+from tests.e2e.test_flows import PNG, axe_clean
+from tests.sla_helpers import now
+
+pytestmark = pytest.mark.e2e
+
+KEPT = "Tersimpan di ponsel, akan dikirim saat tersambung."
+
+
+def _web(browser: Any, base: str, width: int) -> Page:
+    web = Page(browser, base)
+    web.page.set_viewport_size({"width": width, "height": 900})
+    return web
+
+
+def _controlled(web: Page, path: str = "/") -> Any:
+    """Open `path` and wait until the service worker is installed and controls the page."""
+    page = web.goto(path)
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null", timeout=20_000)
+    return page
+
+
+def _filed(live_app: Any, title: str) -> tuple[int, int]:
+    """How many complaints carry `title`, and how many attachments they have, in the database."""
+
+    def work() -> tuple[int, int]:
+        with live_app.app_context():
+            ids = db.session.scalars(select(Complaint.id).where(Complaint.title == title)).all()
+            files = db.session.scalar(
+                select(func.count()).select_from(Attachment).where(Attachment.complaint_id.in_(ids))
+            )
+            return len(ids), int(files or 0)
+
+    return in_thread(work)
+
+
+def _write_offline(page: Any, title: str) -> None:
+    """The citizen's steps, anonymous, with a photo, pressed "send" with no connection."""
+    page.get_by_label("Kategori layanan").select_option("ADMINDUK")
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Judul singkat").fill(title)
+    page.get_by_label("Apa yang terjadi?").fill("Ditulis di angkot tanpa sinyal; dikirim nanti.")
+    served = now().astimezone(WIB).date() - timedelta(days=5)
+    page.get_by_label("Tanggal menerima pelayanan").fill(served.isoformat())
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Anonim").check()
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Kecamatan", exact=True).select_option("CMH-TGH")
+    page.get_by_label("Kelurahan", exact=True).select_option(index=1)
+    page.get_by_role("button", name="Lanjut").click()
+    page.get_by_label("Lampiran bukti").set_input_files(
+        files=[{"name": "jalan.png", "mimeType": "image/png", "buffer": PNG}]
+    )
+    page.get_by_label("Saya menyatakan isi pengaduan ini benar").check()
+    page.get_by_role("button", name="Kirim pengaduan").click()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_the_app_installs_and_its_shell_opens_offline(
+    e2e_browser: Any, live_server: str, width: int
+) -> None:
+    web = _web(e2e_browser, live_server, width)
+    page = _controlled(web)
+    manifest_url = page.locator("link[rel=manifest]").get_attribute("href")
+    answer = page.request.get(live_server + manifest_url)
+    assert answer.headers["content-type"].startswith("application/manifest+json")
+    manifest = json.loads(answer.body())
+    assert (manifest["name"], manifest["short_name"]) == ("Aduan Cimahi", "Aduan Cimahi")
+    assert (manifest["start_url"], manifest["display"]) == ("/", "standalone")
+    theme = page.locator("meta[name=theme-color]").get_attribute("content")
+    assert manifest["theme_color"] == theme
+    sizes = set()
+    for icon in manifest["icons"]:
+        image = Image.open(io.BytesIO(page.request.get(live_server + icon["src"]).body()))
+        assert f"{image.width}x{image.height}" == icon["sizes"] and image.format == "PNG"
+        sizes.add((icon["sizes"], icon.get("purpose", "any")))
+    assert {("192x192", "any"), ("512x512", "any"), ("512x512", "maskable")} <= sizes
+
+    web.context.set_offline(True)
+    page.reload()
+    web.ready()
+    heading = page.get_by_role("heading", level=1)
+    expect(heading).to_have_text("Sampaikan pengaduan pelayanan publik")
+    expect(page.get_by_test_id("kept-banner")).to_contain_text("Tidak tersambung ke internet")
+    # a page never opened before still opens, with the categories the form needs
+    page.get_by_role("link", name="Mulai mengadu").click()
+    web.ready()
+    expect(page.get_by_label("Kategori layanan")).to_contain_text("Administrasi kependudukan")
+    axe_clean(web, f"filing form offline at {width} px")
+    assert web.foreign == [] and web.console_errors == []
+    web.context.close()
+
+
+@pytest.mark.parametrize("width", [360, 1280])
+def test_a_complaint_written_offline_is_kept_and_sent_once_when_back_online(
+    e2e_browser: Any, live_server: str, live_app: Any, width: int
+) -> None:
+    title = f"Jalan berlubang ditulis luring {width}"
+    web = _web(e2e_browser, live_server, width)
+    page = _controlled(web, "/lapor")
+    web.context.set_offline(True)
+    _write_offline(page, title)
+    page.wait_for_url("**/tersimpan")
+    web.ready()
+    expect(page.get_by_test_id("kept-state")).to_have_text(KEPT)
+    expect(page.get_by_test_id("kept-banner")).to_contain_text("1 pengaduan tersimpan di ponsel")
+    axe_clean(web, f"kept on the phone at {width} px")
+    # the phone drops the tab (or the citizen reloads) while still without a connection
+    page.reload()
+    web.ready()
+    expect(page.get_by_test_id("kept-state")).to_have_text(KEPT)
+    assert _filed(live_app, title) == (0, 0)
+
+    web.context.set_offline(False)
+    page.wait_for_url("**/tanda-terima", timeout=20_000)
+    web.ready()
+    code = page.get_by_test_id("tracking-code").inner_text()
+    assert re.fullmatch(r"\d{6}", page.get_by_test_id("pin").inner_text())
+    assert code
+    expect(page.get_by_test_id("kept-banner")).to_be_hidden()
+    assert _filed(live_app, title) == (1, 1)
+    axe_clean(web, f"receipt of a kept complaint at {width} px")
+    assert web.foreign == [] and web.console_errors == []
+    web.context.close()
