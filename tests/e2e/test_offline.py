@@ -143,3 +143,63 @@ def test_a_complaint_written_offline_is_kept_and_sent_once_when_back_online(
     axe_clean(web, f"receipt of a kept complaint at {width} px")
     assert web.foreign == [] and web.console_errors == []
     web.context.close()
+
+
+# what a phone does when the server filed the complaint but its answer was lost on the way: the
+# complaint is still kept as waiting, and is sent again with its key at the next chance
+LOSE_THE_ANSWER = """async (item) => {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open("aduan", 1);
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  await new Promise((resolve, reject) => {
+    const tx = db.transaction("kept", "readwrite");
+    tx.objectStore("kept").put({ ...item, state: "waiting", files: [] });
+    tx.oncomplete = resolve;
+    tx.onerror = () => reject(tx.error);
+  });
+  db.close();
+  const offline = await import("/assets/js/offline.js");
+  await offline.flush();
+  const again = (await offline.keptComplaints()).find((kept) => kept.key === item.key);
+  return [again.state, again.receipt.tracking_code, again.receipt.pin];
+}"""
+KEPT_ITEM = """async () => {
+  const offline = await import("/assets/js/offline.js");
+  const [item] = await offline.keptComplaints();
+  return { key: item.key, body: item.body, values: item.values, categoryName: item.categoryName,
+    savedAt: item.savedAt };
+}"""
+
+
+def test_two_tabs_and_a_retry_after_a_lost_answer_file_one_complaint(
+    e2e_browser: Any, live_server: str, live_app: Any
+) -> None:
+    title = "Lampu jalan mati, dikirim dari dua tab"
+    web = _web(e2e_browser, live_server, 360)
+    page = _controlled(web, "/lapor")
+    web.context.set_offline(True)
+    _write_offline(page, title)
+    page.wait_for_url("**/tersimpan")
+    web.ready()
+    kept = page.evaluate(KEPT_ITEM)
+    # the same phone has the app open in a second tab, which sees the same kept complaint
+    other = web.context.new_page()
+    other.goto(live_server + "/tersimpan")
+    other.wait_for_selector("main[data-ready=true]")
+    expect(other.get_by_test_id("kept-state")).to_have_text(KEPT)
+
+    web.context.set_offline(False)  # both tabs hear `online` and both start sending
+    page.wait_for_url("**/tanda-terima", timeout=20_000)
+    web.ready()
+    code = page.get_by_test_id("tracking-code").inner_text()
+    pin = page.get_by_test_id("pin").inner_text()
+    expect(other.get_by_test_id("kept-item")).to_have_count(0)
+    assert _filed(live_app, title) == (1, 1)
+
+    # the answer is lost after the server filed it: the retry gets the same receipt, files nothing
+    assert page.evaluate(LOSE_THE_ANSWER, kept) == ["sent", code, pin]
+    assert _filed(live_app, title) == (1, 1)
+    assert web.foreign == [] and web.console_errors == []
+    web.context.close()
