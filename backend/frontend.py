@@ -143,8 +143,10 @@ def not_found_page() -> Response | None:
 
 
 # what the service worker keeps for offline use besides the shell page: the front end's own
-# files (not the vendored API documentation, which is large and needs the network anyway)
-SHELL_DIRS = ("css", "js", "i18n", "icons")
+# files (not the vendored API documentation, which is large and needs the network anyway; not
+# the large icons, which the browser reads once when it installs the app)
+SHELL_DIRS = ("css", "js", "i18n")
+SHELL_ICON = "icons/icon-192.png"
 # public reference data the filing form reads; no personal data, so the worker may keep it
 SHELL_DATA_OPERATIONS = ("listCategories", "listAreas")
 WORKER_PLACEHOLDER = '"__SHELL__"'
@@ -152,7 +154,11 @@ WORKER_PLACEHOLDER = '"__SHELL__"'
 
 def shell_files() -> list[Path]:
     """The files of the shell the service worker keeps, in a stable order."""
-    found = [FRONTEND_DIR / "index.html", FRONTEND_DIR / "manifest.webmanifest"]
+    found = [
+        FRONTEND_DIR / "index.html",
+        FRONTEND_DIR / "manifest.webmanifest",
+        FRONTEND_DIR / SHELL_ICON,
+    ]
     for folder in SHELL_DIRS:
         found.extend(sorted(p for p in (FRONTEND_DIR / folder).rglob("*") if p.is_file()))
     return found

@@ -203,3 +203,61 @@ def test_two_tabs_and_a_retry_after_a_lost_answer_file_one_complaint(
     assert _filed(live_app, title) == (1, 1)
     assert web.foreign == [] and web.console_errors == []
     web.context.close()
+
+
+# the kept complaint as the server will refuse it: a title too short (the form checks this before
+# keeping; a kept draft can still be refused, say by a rule the server changed meanwhile)
+SHORTEN_THE_TITLE = """async () => {
+  const db = await new Promise((resolve, reject) => {
+    const open = indexedDB.open("aduan", 1);
+    open.onsuccess = () => resolve(open.result);
+    open.onerror = () => reject(open.error);
+  });
+  const store = (mode) => db.transaction("kept", mode).objectStore("kept");
+  const [item] = await new Promise((resolve) => {
+    store("readonly").getAll().onsuccess = (e) => resolve(e.target.result);
+  });
+  item.body.title = "Jl";
+  item.values.title = "Jl";
+  await new Promise((resolve) => { store("readwrite").put(item).onsuccess = resolve; });
+  db.close();
+}"""
+
+
+def test_a_kept_complaint_the_server_refuses_reopens_with_its_messages(
+    e2e_browser: Any, live_server: str, live_app: Any
+) -> None:
+    title = "Trotoar rusak depan pasar, diperbaiki"
+    web = _web(e2e_browser, live_server, 1280)
+    page = _controlled(web, "/lapor")
+    web.context.set_offline(True)
+    _write_offline(page, "Trotoar rusak depan pasar")
+    page.wait_for_url("**/tersimpan")
+    web.ready()
+    page.evaluate(SHORTEN_THE_TITLE)
+    web.context.set_offline(False)
+    expect(page.get_by_test_id("kept-state")).to_have_text(
+        "Belum terkirim: ada isian yang perlu diperbaiki."
+    )
+    axe_clean(web, "a kept complaint refused")
+    page.get_by_role("link", name="Perbaiki dan kirim lagi").click()
+    web.ready()
+    field = page.get_by_label("Judul singkat")
+    expect(field).to_have_value("Jl")
+    expect(field).to_have_attribute("aria-invalid", "true")
+    axe_clean(web, "a refused draft reopened")
+    field.fill(title)
+    for _ in range(3):  # the reopened draft kept the other steps' answers, the photo included
+        page.get_by_role("button", name="Lanjut").click()
+    expect(page.get_by_label("Saya menyatakan isi pengaduan ini benar")).to_be_checked()
+    page.get_by_role("button", name="Kirim pengaduan").click()
+    page.wait_for_url("**/tanda-terima")
+    web.ready()
+    expect(page.get_by_test_id("tracking-code")).not_to_be_empty()
+    assert _filed(live_app, title) == (1, 1)
+    assert _filed(live_app, "Jl") == (0, 0)
+    page.goto(live_server + "/tersimpan")
+    web.ready()
+    expect(page.get_by_test_id("kept-item")).to_have_count(0)
+    assert web.foreign == [] and web.console_errors == []
+    web.context.close()
