@@ -3,9 +3,9 @@
 // when the citizen pressed "send", attachments included, and sent when the connection returns
 // (the `online` event, the app's start, Background Sync where the browser has it). Sending it
 // twice (two tabs, a retry after a lost answer) files one complaint: the key makes the server
-// answer a repeat with the first receipt. States: waiting -> sending -> sent (receipt kept until
-// the citizen opens it) or invalid (the server refused the content: the draft reopens with the
-// messages).
+// answer a repeat with the first receipt. States: waiting -> sending -> sent (its receipt kept
+// until the citizen opens it) -> shown (forgotten at the next start), or invalid (the server
+// refused the content: the draft reopens with the messages).
 import { ApiError, call } from "./api.js";
 import { announce, h } from "./dom.js";
 import { t } from "./i18n.js";
@@ -46,7 +46,7 @@ export async function keptComplaints() {
   return all.sort((a, b) => a.savedAt - b.savedAt);
 }
 
-export const keptComplaint = (key) => inStore("readonly", (s) => s.get(key));
+const keptComplaint = (key) => inStore("readonly", (s) => s.get(key));
 const save = (item) => inStore("readwrite", (s) => s.put(item));
 const forget = (key) => inStore("readwrite", (s) => s.delete(key));
 
@@ -145,14 +145,18 @@ export function flush() {
   return flushing;
 }
 
-/** The receipt of a kept complaint that was sent: shown as any receipt, and no longer kept. */
-export async function openReceipt(key) {
-  const item = await keptComplaint(key);
-  if (!item || !item.receipt) return;
+/** The receipt of a kept complaint that was sent: shown as any receipt, and marked shown (so
+ * that a second tab watching the same complaint shows it too); shown ones are forgotten at the
+ * app's next start. */
+export async function openReceipt(item) {
   keepReceipt(item.receipt);
-  await forget(key);
+  if (item.state !== "shown") await save({ ...item, state: "shown" });
   changed();
   await navigate("/tanda-terima");
+}
+
+async function forgetShown() {
+  for (const item of await keptComplaints()) if (item.state === "shown") await forget(item.key);
 }
 
 /** Put a refused draft back into the filing form and show the server's messages. */
@@ -181,7 +185,7 @@ async function drawBanner() {
   const banner = document.getElementById("kept-banner");
   if (!banner) return;
   let items = [];
-  try { items = await keptComplaints(); } catch { /* no IndexedDB: nothing kept */ }
+  try { items = (await keptComplaints()).filter((i) => i.state !== "shown"); } catch { /* no IndexedDB: nothing kept */ }
   const sent = items.filter((i) => i.state === "sent").length;
   const waiting = items.length - sent;
   const parts = [];
@@ -203,8 +207,10 @@ export function startOffline() {
   if (channel) channel.onmessage = () => { for (const listener of listeners) listener(); drawBanner(); };
   window.addEventListener("online", () => { drawBanner(); flush(); });
   window.addEventListener("offline", drawBanner);
-  drawBanner();
-  if (navigator.onLine) flush();
+  forgetShown().catch(() => {}).finally(() => {
+    drawBanner();
+    if (navigator.onLine) flush();
+  });
 }
 
 /** Redraw the banner in the language just chosen. */

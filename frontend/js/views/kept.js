@@ -17,7 +17,7 @@ function entry(item) {
   const state = h("p", { class: STATE_CLASS[item.state], "data-testid": "kept-state" }, t(`kept.${item.state}`));
   const actions = [];
   if (item.state === "waiting") actions.push(h("button", { type: "button", "data-testid": "kept-send", onclick: () => flush() }, t("kept.send_now")));
-  if (item.state === "sent") actions.push(h("button", { type: "button", "data-testid": "kept-receipt", onclick: () => openReceipt(item.key) }, t("kept.open_receipt")));
+  if (item.state === "sent") actions.push(h("button", { type: "button", "data-testid": "kept-receipt", onclick: () => openReceipt(item) }, t("kept.open_receipt")));
   if (item.state === "invalid") actions.push(h("a", { class: "button", href: `/lapor?draft=${encodeURIComponent(item.key)}`, "data-link": true }, t("kept.correct")));
   return h("li", { class: "card kept", "data-testid": "kept-item" }, heading,
     h("p", { class: "hint" }, t("kept.saved_at", { at: keptAt(item.savedAt) })),
@@ -32,14 +32,15 @@ export default async function kept(main) {
   let seen = new Set();
 
   async function draw() {
-    const items = await keptComplaints();
+    const all = await keptComplaints();
     if (!main.contains(list)) return;
+    const items = all.filter((i) => i.state !== "shown");
     list.replaceChildren(...items.map(entry));
     empty.hidden = items.length > 0;
     // a complaint that was waiting while the citizen watched goes straight on to its receipt
-    const justSent = items.find((i) => i.state === "sent" && seen.has(i.key));
+    const justSent = all.find((i) => (i.state === "sent" || i.state === "shown") && seen.has(i.key));
     seen = new Set(items.filter((i) => i.state !== "sent").map((i) => i.key));
-    if (justSent && location.pathname === "/tersimpan") await openReceipt(justSent.key);
+    if (justSent && location.pathname === "/tersimpan") await openReceipt(justSent);
   }
 
   main.append(h("h1", {}, t("kept.heading")), h("p", {}, t("kept.intro")), empty, list);
