@@ -108,9 +108,9 @@ def _idempotency_key(principal: Principal, key: str | None) -> IdempotencyKey | 
     """The client's key, scoped to who sent it: the account, or for an anonymous caller the
     key alone. Not the caller's address: a phone that sends its kept complaint again from
     another network (mobile data, then Wi-Fi) must get the first receipt, not file twice. The
-    key still binds one body (another body is refused), and the receipt opens only with the
-    key, which the phone drew at random and never shared; an address guarded nothing that
-    the carrier's shared NAT did not already hand to strangers."""
+    key still binds one body (another body is refused), and the sealed receipt opens only with
+    the key, which the phone draws at random; behind a carrier's shared NAT an address never
+    told callers apart anyway."""
     if not key:
         return None
     if principal.kind == "public":

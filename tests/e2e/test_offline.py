@@ -26,6 +26,18 @@ from tests.sla_helpers import now
 pytestmark = pytest.mark.e2e
 
 KEPT = "Tersimpan di ponsel, akan dikirim saat tersambung."
+# every state the page shows the citizen, in order (an SPA: the page lives on to the receipt)
+WATCH_THE_STATE = """() => {
+  window.statesSeen = [];
+  const note = () => {
+    const shown = document.querySelector("[data-testid=kept-state]");
+    const text = shown && shown.textContent;
+    if (text && window.statesSeen.at(-1) !== text) window.statesSeen.push(text);
+  };
+  note();
+  new MutationObserver(note).observe(document.getElementById("main"),
+    { subtree: true, childList: true, characterData: true });
+}"""
 
 
 def _web(browser: Any, base: str, width: int) -> Page:
@@ -132,9 +144,11 @@ def test_a_complaint_written_offline_is_kept_and_sent_once_when_back_online(
     expect(page.get_by_test_id("kept-state")).to_have_text(KEPT)
     assert _filed(live_app, title) == (0, 0)
 
+    page.evaluate(WATCH_THE_STATE)
     web.context.set_offline(False)
     page.wait_for_url("**/tanda-terima", timeout=20_000)
     web.ready()
+    assert page.evaluate("() => window.statesSeen")[:2] == [KEPT, "Sedang mengirim…"]
     code = page.get_by_test_id("tracking-code").inner_text()
     assert re.fullmatch(r"\d{6}", page.get_by_test_id("pin").inner_text())
     assert code
