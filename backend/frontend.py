@@ -174,7 +174,8 @@ def _shell_url(path: Path) -> str:
 
 
 def worker_shell() -> dict[str, Any]:
-    """What /sw.js is told: the shell's version, its files and the public data to keep.
+    """What /sw.js is told: the shell's version, its files, the public data to keep and the
+    paths of intake.
 
     The version is a hash of the shell's files and of the worker itself, so any deploy that
     changes one of them gives a new worker (the browser compares the script byte for byte) and a
@@ -199,6 +200,11 @@ def worker_shell() -> dict[str, Any]:
         "version": digest.hexdigest()[:16],
         "files": [_shell_url(p) for p in files if p.name != "sw.js"],
         "publicData": [OPERATIONS_PATH, *(operations[op] for op in SHELL_DATA_OPERATIONS)],
+        # where Background Sync sends a kept complaint and its photos when no page is open
+        "intake": {
+            "file": operations["createComplaint"],
+            "upload": operations["uploadTrackedAttachment"],
+        },
     }
     current_app.extensions["aduan_worker_shell"] = (stamp, shell)
     return shell

@@ -1,9 +1,12 @@
 // The installable app's service worker (issue 14, item 13), served at /sw.js for the whole site.
 // The server fills SHELL when it serves this file: the version (a hash of the front end's files,
-// so a deploy installs a new worker and a new cache), the shell's files to keep, and the public
-// reference data the filing form reads (the operations index, categories, areas).
+// so a deploy installs a new worker and a new cache), the shell's files to keep, the public
+// reference data the filing form reads (the operations index, categories, areas), and the two
+// intake paths Background Sync sends kept complaints to.
 // Never kept: any other API answer. Tracking, complaints, accounts and receipts carry personal
 // data and the PIN; they go to the network or fail.
+import { SYNC_TAG, sendAllKept } from "/assets/js/kept-store.js";
+
 const SHELL = "__SHELL__";
 const CACHE = `aduan-shell-${SHELL.version}`;
 const PUBLIC_DATA = new Set(SHELL.publicData);
@@ -65,11 +68,54 @@ self.addEventListener("fetch", (event) => {
   }
 });
 
-// Background Sync, where the browser has it: wake the open pages, which send what they keep
-// (they hold the sending code, the language and the sign-in; see js/offline.js)
+/** An API answer as the page's API module gives it: the body, or an error with status and problem. */
+async function answer(response) {
+  const body = await response.json().catch(() => null);
+  // a sign-in that expired is renewed by the page, not here: the complaint waits for it
+  if (response.status === 401) throw new TypeError("sign-in to renew");
+  if (!response.ok) throw Object.assign(new Error(`HTTP ${response.status}`), { status: response.status, problem: body || {} });
+  return body;
+}
+
+async function csrfToken() {
+  const cookie = self.cookieStore ? await self.cookieStore.get("csrf_access_token").catch(() => null) : null;
+  return cookie ? { "X-CSRF-TOKEN": cookie.value } : {};
+}
+
+// with no page open the worker sends by itself, in the language the complaint was written in
+const workerTransport = {
+  file: async (item) => answer(await fetch(SHELL.intake.file, {
+    method: "POST",
+    credentials: "same-origin",
+    headers: {
+      "Content-Type": "application/json",
+      Accept: "application/json, application/problem+json",
+      "Accept-Language": item.lang || "id",
+      "Idempotency-Key": item.key,
+      ...(await csrfToken()),
+    },
+    body: JSON.stringify(item.body),
+  })),
+  upload: async (receipt, file) => {
+    const form = new FormData();
+    form.append("code", receipt.tracking_code);
+    form.append("pin", receipt.pin);
+    form.append("file", file);
+    return answer(await fetch(SHELL.intake.upload, { method: "POST", credentials: "same-origin", body: form }));
+  },
+};
+
+// Background Sync, where the browser has it: an open page sends (it holds the sign-in and tells
+// the citizen at once); with none open the worker sends, and the next start shows the receipt
 self.addEventListener("sync", (event) => {
-  if (event.tag !== "aduan-kept") return;
+  if (event.tag !== SYNC_TAG) return;
   event.waitUntil((async () => {
-    for (const client of await self.clients.matchAll({ type: "window" })) client.postMessage({ type: "aduan-flush" });
+    const pages = await self.clients.matchAll({ type: "window" });
+    if (pages.length) {
+      for (const page of pages) page.postMessage({ type: "aduan-flush" });
+      return;
+    }
+    const reached = await sendAllKept(workerTransport, () => {});
+    if (!reached) throw new Error("no connection yet"); // the browser tries the sync again later
   })());
 });

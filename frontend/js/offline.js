@@ -1,54 +1,21 @@
 // The installable app offline (issue 14, item 13): the service worker, and complaints kept on the
-// phone. A complaint sent without a connection is kept in IndexedDB with the Idempotency-Key drawn
-// when the citizen pressed "send", attachments included, and sent when the connection returns
-// (the `online` event, the app's start, Background Sync where the browser has it). Sending it
-// twice (two tabs, a retry after a lost answer) files one complaint: the key makes the server
-// answer a repeat with the first receipt. States: waiting -> sending -> sent (its receipt kept
-// until the citizen opens it) -> shown (forgotten at the next start), or invalid (the server
-// refused the content: the draft reopens with the messages).
+// phone. A complaint sent without a connection is kept in IndexedDB (js/kept-store.js, which
+// also holds its states) with the Idempotency-Key drawn when the citizen pressed "send",
+// attachments included, and sent when the connection returns: the `online` event, the app's
+// start, and Background Sync (the worker wakes an open page, or sends itself when none is open).
+// Sending it twice (two tabs, a retry after a lost answer) files one complaint: the key makes the
+// server answer a repeat with the first receipt.
 import { ApiError, call } from "./api.js";
 import { announce, h } from "./dom.js";
-import { t } from "./i18n.js";
+import { currentLang, t } from "./i18n.js";
 import { navigate } from "./router.js";
+import { SYNC_TAG, forget, keptComplaint, keptComplaints, save, sendAllKept } from "./kept-store.js";
 import { keepReceipt } from "./store.js";
 
-const DB_NAME = "aduan";
-const STORE = "kept";
-const SYNC_TAG = "aduan-kept";
+export { keptComplaints };
+
 const channel = "BroadcastChannel" in self ? new BroadcastChannel("aduan-kept") : null;
 const listeners = new Set();
-
-function openDb() {
-  return new Promise((resolve, reject) => {
-    const request = indexedDB.open(DB_NAME, 1);
-    request.onupgradeneeded = () => request.result.createObjectStore(STORE, { keyPath: "key" });
-    request.onsuccess = () => resolve(request.result);
-    request.onerror = () => reject(request.error);
-  });
-}
-
-async function inStore(mode, work) {
-  const db = await openDb();
-  try {
-    return await new Promise((resolve, reject) => {
-      const tx = db.transaction(STORE, mode);
-      const result = work(tx.objectStore(STORE));
-      tx.oncomplete = () => resolve(result && "result" in result ? result.result : undefined);
-      tx.onerror = () => reject(tx.error);
-      tx.onabort = () => reject(tx.error);
-    });
-  } finally { db.close(); }
-}
-
-/** Every complaint kept on this phone, oldest first. */
-export async function keptComplaints() {
-  const all = (await inStore("readonly", (s) => s.getAll())) || [];
-  return all.sort((a, b) => a.savedAt - b.savedAt);
-}
-
-const keptComplaint = (key) => inStore("readonly", (s) => s.get(key));
-const save = (item) => inStore("readwrite", (s) => s.put(item));
-const forget = (key) => inStore("readwrite", (s) => s.delete(key));
 
 /** Tell this tab's views and the other tabs that a kept complaint changed. */
 function changed() {
@@ -64,12 +31,12 @@ export function onKeptChange(listener) {
 }
 
 /** A fetch that never reached the server (no connection), as opposed to an answer. */
-export const unreachable = (error) => !(error instanceof ApiError);
+const unreachable = (error) => !(error instanceof ApiError);
 
 /** File now, or keep on the phone when there is no connection. `replaces`: the key of a refused
  * draft this one corrects. Resolves to { data } (the receipt) or { kept: true }. */
 export async function fileOrKeep({ body, key, values, files, categoryName, replaces }) {
-  const item = { key, body, values, files, categoryName, state: "waiting", savedAt: Date.now() };
+  const item = { key, body, values, files, categoryName, lang: currentLang(), state: "waiting", savedAt: Date.now() };
   if (navigator.onLine) {
     try {
       const { data } = await call("createComplaint", { body, headers: { "Idempotency-Key": key } });
@@ -94,53 +61,26 @@ function askForSync() {
     .catch(() => { /* no Background Sync: the online event and the next start send it */ });
 }
 
-async function upload(receipt, files) {
-  const failed = [];
-  for (const file of files || []) {
-    try { await call("uploadTrackedAttachment", { form: { code: receipt.tracking_code, pin: receipt.pin, file } }); }
-    catch { failed.push(file.name); }
-  }
-  return failed;
-}
+// the page sends through the API module: the contract's paths, the sign-in (refreshed when it
+// expired), the CSRF header and the page's language
+const pageTransport = {
+  file: async (item) => (await call("createComplaint", { body: item.body, headers: { "Idempotency-Key": item.key } })).data,
+  upload: (receipt, file) => call("uploadTrackedAttachment", { form: { code: receipt.tracking_code, pin: receipt.pin, file } }),
+};
 
-/** Send one kept complaint; false when the connection is still missing. */
-async function sendOne(item) {
-  await save({ ...item, state: "sending" });
+function sendingChanged(outcome) {
+  if (outcome === "sent") announce(t("kept.sent"));
+  if (outcome === "invalid") announce(t("kept.invalid"));
   changed();
-  try {
-    const { data } = await call("createComplaint", { body: item.body, headers: { "Idempotency-Key": item.key } });
-    const failedUploads = await upload(data, item.files);
-    await save({ ...item, files: [], state: "sent", receipt: { ...data, categoryName: item.categoryName, failedUploads } });
-    announce(t("kept.sent"));
-    return true;
-  } catch (error) {
-    // no answer, or the server busy or limiting: try again later with the same key
-    if (unreachable(error) || error.status >= 500 || error.status === 429 || error.status === 408) {
-      await save({ ...item, state: "waiting" });
-      return false;
-    }
-    await save({ ...item, state: "invalid", problem: error.problem });
-    announce(t("kept.invalid"));
-    return true;
-  } finally {
-    changed();
-  }
 }
 
 let flushing = null;
 
-/** Send every complaint kept on this phone that waits, one tab at a time. */
+/** Send every complaint kept on this phone that waits, one tab at a time (the others then find
+ * it sent; the key covers the rest). */
 export function flush() {
   if (!flushing) {
-    const work = async () => {
-      for (const item of await keptComplaints()) {
-        if (item.state !== "waiting" && item.state !== "sending") continue;
-        if (!(await sendOne(item))) break;
-      }
-    };
-    // one tab sends at a time; the others then find the complaint sent (the key covers the rest)
-    const locked = navigator.locks ? navigator.locks.request("aduan-kept", work) : work();
-    flushing = locked.catch(() => {}).finally(() => { flushing = null; });
+    flushing = sendAllKept(pageTransport, sendingChanged).catch(() => {}).finally(() => { flushing = null; });
   }
   return flushing;
 }
@@ -199,7 +139,7 @@ async function drawBanner() {
 /** At the app's start: the service worker, the banner, and sending what was kept. */
 export function startOffline() {
   if ("serviceWorker" in navigator) {
-    navigator.serviceWorker.register("/sw.js").catch(() => { /* no worker: the app works online */ });
+    navigator.serviceWorker.register("/sw.js", { type: "module" }).catch(() => { /* no worker: the app works online */ });
     navigator.serviceWorker.addEventListener("message", (event) => {
       if (event.data && event.data.type === "aduan-flush") flush();
     });

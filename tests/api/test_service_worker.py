@@ -31,6 +31,7 @@ def test_the_worker_keeps_the_shell_and_public_data_only(client: Any) -> None:
     assert {
         "/",
         "/manifest.webmanifest",
+        "/assets/js/kept-store.js",
         "/assets/js/app.js",
         "/assets/js/offline.js",
         "/assets/js/views/file.js",
@@ -42,6 +43,7 @@ def test_the_worker_keeps_the_shell_and_public_data_only(client: Any) -> None:
     } <= set(shell["files"])
     assert not any("vendor" in f for f in shell["files"])
     assert shell["publicData"] == ["/api/v1/operations.json", "/api/v1/categories", "/api/v1/areas"]
+    assert shell["intake"] == {"file": "/api/v1/complaints", "upload": "/api/v1/track/attachments"}
     for url in shell["files"] + shell["publicData"]:
         assert client.get(url).status_code == 200, url
 

@@ -278,3 +278,66 @@ def test_a_kept_complaint_the_server_refuses_reopens_with_its_messages(
     expect(page.get_by_test_id("kept-item")).to_have_count(0)
     assert web.foreign == [] and web.console_errors == []
     web.context.close()
+
+
+def _tracking_code(live_app: Any, title: str) -> str:
+    def work() -> str:
+        with live_app.app_context():
+            return db.session.scalars(
+                select(Complaint.tracking_code).where(Complaint.title == title)
+            ).one()
+
+    return in_thread(work)
+
+
+def test_background_sync_sends_a_kept_complaint_with_no_page_open(
+    e2e_browser: Any, live_server: str, live_app: Any
+) -> None:
+    """The citizen closed the app before the connection returned: the browser's Background Sync
+    wakes the service worker, which files the complaint (photo included) by itself; the app's
+    next start offers the receipt."""
+    title = "Sampah menumpuk, dikirim oleh Background Sync"
+    web = _web(e2e_browser, live_server, 360)
+    page = _controlled(web, "/lapor")
+    cdp = web.context.new_cdp_session(page)
+    registrations: list[str] = []
+    cdp.on(
+        "ServiceWorker.workerRegistrationUpdated",
+        lambda event: registrations.extend(r["registrationId"] for r in event["registrations"]),
+    )
+    cdp.send("ServiceWorker.enable")
+    web.context.set_offline(True)
+    _write_offline(page, title)
+    page.wait_for_url("**/tersimpan")
+    web.ready()
+    page.goto("about:blank")  # the app is closed: no page of it is open
+    web.context.set_offline(False)
+    assert registrations
+    cdp.send(
+        "ServiceWorker.dispatchSyncEvent",
+        {
+            "origin": live_server,
+            "registrationId": registrations[-1],
+            "tag": "aduan-kept",
+            "lastChance": False,
+        },
+    )
+    for _ in range(50):
+        if _filed(live_app, title) == (1, 1):
+            break
+        page.wait_for_timeout(200)
+    assert _filed(live_app, title) == (1, 1)
+
+    page = web.goto("/tersimpan")
+    expect(page.get_by_test_id("kept-state")).to_have_text(
+        "Terkirim. Buka tanda terima untuk melihat kode dan PIN Anda."
+    )
+    expect(page.get_by_test_id("kept-banner")).to_contain_text("1 pengaduan sudah terkirim")
+    axe_clean(web, "a kept complaint sent while the app was closed")
+    page.get_by_role("button", name="Buka tanda terima").click()
+    page.wait_for_url("**/tanda-terima")
+    web.ready()
+    expect(page.get_by_test_id("tracking-code")).to_have_text(_tracking_code(live_app, title))
+    assert re.fullmatch(r"\d{6}", page.get_by_test_id("pin").inner_text())
+    assert web.foreign == [] and web.console_errors == []
+    web.context.close()
