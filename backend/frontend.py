@@ -6,6 +6,7 @@ assets live under a prefix so that the API paths' `Allow` headers stay clean.
 
 from __future__ import annotations
 
+import hashlib
 from pathlib import Path
 from typing import Any
 
@@ -16,7 +17,8 @@ from backend.extensions import api
 FRONTEND_DIR = Path(__file__).resolve().parent.parent / "frontend"
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
-    "connect-src 'self'; frame-ancestors 'none'; base-uri 'self'; form-action 'self'"
+    "connect-src 'self'; worker-src 'self'; manifest-src 'self'; frame-ancestors 'none'; "
+    "base-uri 'self'; form-action 'self'"
 )
 # the SPA's deep links: each returns index.html and the router picks the view
 DEEP_LINKS = (
@@ -32,6 +34,7 @@ DEEP_LINKS = (
     "/staf/input",
     "/pengawasan",
     "/survei",
+    "/tersimpan",
 )
 
 # the contract, and the index of its operations that the page reads on every load: both
@@ -137,6 +140,94 @@ def not_found_page() -> Response | None:
     response = index()
     response.status_code = 404
     return _harden(response)
+
+
+# what the service worker keeps for offline use besides the shell page: the front end's own
+# files (not the vendored API documentation, which is large and needs the network anyway; not
+# the large icons, which the browser reads once when it installs the app)
+SHELL_DIRS = ("css", "js", "i18n")
+SHELL_ICON = "icons/icon-192.png"
+# public reference data the filing form reads; no personal data, so the worker may keep it
+SHELL_DATA_OPERATIONS = ("listCategories", "listAreas")
+WORKER_PLACEHOLDER = '"__SHELL__"'
+
+
+def shell_files() -> list[Path]:
+    """The files of the shell the service worker keeps, in a stable order."""
+    found = [
+        FRONTEND_DIR / "index.html",
+        FRONTEND_DIR / "manifest.webmanifest",
+        FRONTEND_DIR / SHELL_ICON,
+    ]
+    for folder in SHELL_DIRS:
+        found.extend(sorted(p for p in (FRONTEND_DIR / folder).rglob("*") if p.is_file()))
+    return found
+
+
+def _shell_url(path: Path) -> str:
+    relative = path.relative_to(FRONTEND_DIR).as_posix()
+    if relative == "index.html":
+        return "/"
+    if relative == "manifest.webmanifest":
+        return "/manifest.webmanifest"
+    return f"/assets/{relative}"
+
+
+def worker_shell() -> dict[str, Any]:
+    """What /sw.js is told: the shell's version, its files, the public data to keep and the
+    paths of intake.
+
+    The version is a hash of the shell's files and of the worker itself, so any deploy that
+    changes one of them gives a new worker (the browser compares the script byte for byte) and a
+    new cache. Recomputed only when a file's size or time changes.
+    """
+    files = [*shell_files(), FRONTEND_DIR / "sw.js"]
+    stamp = tuple((str(p), p.stat().st_mtime_ns, p.stat().st_size) for p in files)
+    cached = current_app.extensions.get("aduan_worker_shell")
+    if cached is not None and cached[0] == stamp:
+        return cached[1]
+    digest = hashlib.sha256()
+    for path in files:
+        digest.update(path.relative_to(FRONTEND_DIR).as_posix().encode() + b"\x00")
+        digest.update(path.read_bytes())
+    operations = {
+        operation["operationId"]: path
+        for path, item in api.spec.to_dict()["paths"].items()
+        for operation in item.values()
+        if isinstance(operation, dict) and "operationId" in operation
+    }
+    shell = {
+        "version": digest.hexdigest()[:16],
+        "files": [_shell_url(p) for p in files if p.name != "sw.js"],
+        "publicData": [OPERATIONS_PATH, *(operations[op] for op in SHELL_DATA_OPERATIONS)],
+        # where Background Sync sends a kept complaint and its photos when no page is open
+        "intake": {
+            "file": operations["createComplaint"],
+            "upload": operations["uploadTrackedAttachment"],
+        },
+    }
+    current_app.extensions["aduan_worker_shell"] = (stamp, shell)
+    return shell
+
+
+@blp.get("/sw.js")
+def service_worker() -> Response:
+    """The service worker at the site's root, so that its scope is the whole app; never kept in
+    the HTTP cache, so that a deploy reaches phones at their next visit."""
+    source = (FRONTEND_DIR / "sw.js").read_text(encoding="utf-8")
+    body = source.replace(WORKER_PLACEHOLDER, json.dumps(worker_shell()), 1)
+    response = Response(body, mimetype="text/javascript")
+    response.headers["Cache-Control"] = "no-cache"
+    return response
+
+
+@blp.get("/manifest.webmanifest")
+def manifest() -> Response:
+    """The web app manifest: name, icons, colours; what makes the app installable."""
+    response = _whole(send_from_directory(FRONTEND_DIR, "manifest.webmanifest", max_age=0))
+    response.mimetype = "application/manifest+json"
+    response.headers["Cache-Control"] = "no-cache"
+    return response
 
 
 def index(**_kwargs: object) -> Response:

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from flask import current_app, request, send_file
+from flask import current_app, send_file
 from flask.views import MethodView
 
 from backend.agencies.service import codes_by_id
@@ -107,11 +107,16 @@ def _respond(complaint: Complaint, principal: Principal) -> tuple[Presented, int
 
 
 def _idempotency_key(principal: Principal, key: str | None) -> IdempotencyKey | None:
-    """The client's key, scoped to who sent it (the address of an anonymous caller)."""
+    """The client's key, scoped to who sent it: the account, or for an anonymous caller the
+    key alone. Not the caller's address: a phone that sends its kept complaint again from
+    another network (mobile data, then Wi-Fi) must get the first receipt, not file twice. The
+    key still binds one body (another body is refused), and the sealed receipt opens only with
+    the key, which the phone draws at random; behind a carrier's shared NAT an address never
+    told callers apart anyway."""
     if not key:
         return None
     if principal.kind == "public":
-        return IdempotencyKey(f"public:{request.remote_addr}", key)
+        return IdempotencyKey("public", key)
     return IdempotencyKey(f"{principal.kind}:{principal.id}", key)
 
 

@@ -2,6 +2,7 @@
 import { loadContract } from "./api.js";
 import { h } from "./dom.js";
 import { currentLang, loadLang, t, translateShell } from "./i18n.js";
+import { redrawBanner, startOffline } from "./offline.js";
 import { fallback, navigate, onRoute, render, route, start } from "./router.js";
 import { can, currentUser, logout, restore } from "./session.js";
 
@@ -21,6 +22,7 @@ route("/pengawasan", view("breaches"));
 route("/survei", view("survey"));
 route("/admin/webhook", view("webhooks"));
 route("/pelindungan-data", view("data-requests"));
+route("/tersimpan", view("kept"));
 fallback(view("notfound"));
 
 function drawNav(path) {
@@ -127,6 +129,7 @@ document.getElementById("lang-switch").addEventListener("click", async () => {
   carry = { path: location.pathname, controls: snapshot(main), state: shown && shown.state ? shown.state() : null };
   await loadLang(currentLang() === "id" ? "en" : "id");
   translateShell();
+  redrawBanner();
   await render();
 });
 
@@ -135,6 +138,7 @@ async function boot() {
   translateShell();
   await restore();
   await start();
+  startOffline();
 }
 
 boot();

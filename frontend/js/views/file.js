@@ -1,5 +1,6 @@
 // The citizen files a complaint step by step, then sees the receipt (tanda terima).
 import { call } from "../api.js";
+import { fileOrKeep, restoreDraft } from "../offline.js";
 import { announce, checkControls, choice, errorBox, field, formValues, h, showError, showFieldErrors } from "../dom.js";
 import { t } from "../i18n.js";
 import { navigate } from "../router.js";
@@ -10,7 +11,7 @@ import {
   locationFields, privacyChoices, reportTypeAndCategory, whatHappened,
 } from "./complaint-fields.js";
 
-export default async function file(main) {
+export default async function file(main, ctx) {
   const { categories, areas } = await loadLookups();
   const errors = errorBox();
   const files = field({ label: t("file.attachments"), name: "attachments", type: "file", hint: t("file.attachments_hint"),
@@ -84,7 +85,12 @@ export default async function file(main) {
     const values = formValues(form);
     submit.disabled = true;
     try {
-      const { data } = await call("createComplaint", { body: complaintBody(values), headers: { "Idempotency-Key": idempotencyKey() } });
+      const chosen = categories.find((c) => c.code === values.category);
+      // no connection: kept on the phone and sent later with the same key (offline.js)
+      const filed = await fileOrKeep({ body: complaintBody(values), key: idempotencyKey(), values,
+        files: [...files.input.files], categoryName: chosen && chosen.name, replaces: draft });
+      if (filed.kept) { await navigate("/tersimpan"); return; }
+      const { data } = filed;
       const failed = [];
       for (const f of files.input.files) {
         try { await call("uploadTrackedAttachment", { form: { code: data.tracking_code, pin: data.pin, file: f } }); }
@@ -103,6 +109,9 @@ export default async function file(main) {
 
   main.append(h("h1", {}, t("file.heading")), h("p", {}, t("file.intro")), form);
   show(0, false);
+  // a kept complaint the server refused comes back here with its messages
+  const draft = await restoreDraft(ctx && ctx.query.get("draft"), { form, fileInput: files.input,
+    showProblem: (problem) => showFieldErrors(form, errors, problem, { reveal, focus: false }) });
   // a language switch redraws the view: it comes back on the same step with what was typed
   // and with the messages it showed, in the new language
   return {
