@@ -35,6 +35,8 @@ DEEP_LINKS = (
     "/pengawasan",
     "/survei",
     "/tersimpan",
+    "/admin/webhook",
+    "/pelindungan-data",
 )
 
 # the contract, and the index of its operations that the page reads on every load: both

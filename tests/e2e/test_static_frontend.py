@@ -178,14 +178,18 @@ def test_front_end_stays_out_of_the_contract(static_client: Any) -> None:
 
 
 def test_catalogue_files_are_small() -> None:
-    """The app's own code (vendored code loaded only by the documentation page aside)."""
+    """The app's own code (vendored code loaded only by the documentation page aside).
+
+    Every view is loaded on demand (`view(...)` is a dynamic import), so this bounds what a
+    long session may fetch, not the first view (under 60 KB over the wire, tested in
+    tests/e2e); raised from 150 KB when the offline, webhook and data-protection views came."""
     vendor = FRONTEND_DIR / "vendor"
     total = sum(
         p.stat().st_size
         for p in Path(FRONTEND_DIR).rglob("*")
         if p.suffix in {".js", ".css"} and vendor not in p.parents
     )
-    assert total < 150_000
+    assert total < 200_000
 
 
 def test_the_contract_is_revalidated_not_downloaded_again(static_client: Any) -> None:
