@@ -21,7 +21,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from backend import hooks
-from backend.complaints import idempotency, tracking
+from backend.complaints import evidence, idempotency, storage, tracking
 from backend.complaints import jobs as complaint_jobs
 from backend.db import now_utc
 from backend.db.engine import begin_write
@@ -47,6 +47,8 @@ RECALCULATION_SECONDS = 15
 PURGE_SECONDS = 3600
 # exports waiting to be written are looked for this often (one at a time, each to its end)
 EXPORT_SECONDS = 10
+# uploads a crash left staged are settled, abandoned temporary objects removed, every hour
+STORAGE_SWEEP_SECONDS = 3600
 STANDBY_POLL_SECONDS = 15
 MISFIRE_GRACE_SECONDS = 3600
 
@@ -143,6 +145,19 @@ def purge_expired(now: datetime | None = None) -> int:
     return purged
 
 
+def sweep_storage(now: datetime | None = None) -> evidence.SweepOutcome:
+    """The staged-file sweep of `flask storage sweep`, run by the scheduler: what it did."""
+    outcome = evidence.sweep_staged(
+        session=db.session, store=storage.store_of(current_app), now=now or now_utc()
+    )
+    db.session.rollback()  # read only
+    if outcome.settled or outcome.removed:
+        log.info(
+            "storage sweep: %d settled, %d removed", len(outcome.settled), len(outcome.removed)
+        )
+    return outcome
+
+
 def _scheduled_sweep() -> None:
     outcome = sweep_once()
     report = outcome.report
@@ -228,6 +243,14 @@ def build_scheduler(app: Flask) -> Any:
         seconds=PURGE_SECONDS,
         id="purge_expired",
         name="purge of expired Idempotency-Key records and wrong-PIN counts",
+        next_run_time=now_utc(),
+    )
+    scheduler.add_job(
+        _in_context(app, sweep_storage),
+        "interval",
+        seconds=STORAGE_SWEEP_SECONDS,
+        id="storage_sweep",
+        name="sweep of staged evidence files",
         next_run_time=now_utc(),
     )
     scheduler.add_job(
