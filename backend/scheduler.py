@@ -22,7 +22,7 @@ from sqlalchemy.orm import Session
 from tqdm import tqdm
 
 from backend import hooks
-from backend.complaints import idempotency, tracking
+from backend.complaints import evidence, idempotency, storage, tracking
 from backend.complaints import jobs as complaint_jobs
 from backend.db import now_utc
 from backend.db.engine import begin_write
@@ -52,6 +52,8 @@ PURGE_SECONDS = 3600
 EXPORT_SECONDS = 10
 # webhook events are fanned out and sent this often (retries wait their own backoff)
 WEBHOOK_SECONDS = 10
+# uploads a crash left staged are settled, abandoned temporary objects removed, every hour
+STORAGE_SWEEP_SECONDS = 3600
 STANDBY_POLL_SECONDS = 15
 MISFIRE_GRACE_SECONDS = 3600
 
@@ -161,6 +163,19 @@ def run_retention() -> dict[str, dict[str, Any]]:
     return results
 
 
+def sweep_storage(now: datetime | None = None) -> evidence.SweepOutcome:
+    """The staged-file sweep of `flask storage sweep`, run by the scheduler: what it did."""
+    outcome = evidence.sweep_staged(
+        session=db.session, store=storage.store_of(current_app), now=now or now_utc()
+    )
+    db.session.rollback()  # read only
+    if outcome.settled or outcome.removed:
+        log.info(
+            "storage sweep: %d settled, %d removed", len(outcome.settled), len(outcome.removed)
+        )
+    return outcome
+
+
 def _scheduled_sweep() -> None:
     outcome = sweep_once()
     report = outcome.report
@@ -264,6 +279,14 @@ def build_scheduler(app: Flask) -> Any:
         timezone="Asia/Jakarta",
         id="retention",
         name="retention schedule of personal data (daily)",
+    )
+    scheduler.add_job(
+        _in_context(app, sweep_storage),
+        "interval",
+        seconds=STORAGE_SWEEP_SECONDS,
+        id="storage_sweep",
+        name="sweep of staged evidence files",
+        next_run_time=now_utc(),
     )
     scheduler.add_job(
         _in_context(app, refresh_holidays),

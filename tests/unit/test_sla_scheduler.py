@@ -26,10 +26,12 @@ def test_jobs_are_coalesced_single_and_keep_late_runs(app):
         "exports",
         "webhooks",
         "retention",
+        "storage_sweep",
     }
     assert jobs["sla_sweep"].trigger.interval.total_seconds() == 60
     assert jobs["outbox_delivery"].trigger.interval.total_seconds() == 30
     assert jobs["webhooks"].trigger.interval.total_seconds() == 10
+    assert jobs["storage_sweep"].trigger.interval.total_seconds() == 3600
     defaults = built._job_defaults
     assert defaults["coalesce"] is True and defaults["max_instances"] == 1
     assert defaults["misfire_grace_time"] >= 600
@@ -62,3 +64,19 @@ def test_a_second_scheduler_waits_as_a_standby(app, backend):
     standby.join(timeout=5)
     assert len(got) == 1 and got[0] is not None
     got[0].close()  # type: ignore[attr-defined]
+
+
+def test_the_hourly_storage_sweep_removes_an_abandoned_upload_and_keeps_a_young_one(app):
+    from datetime import timedelta
+
+    from backend.complaints import storage
+    from backend.db import now_utc
+
+    with app.app_context():
+        store = storage.store_of(app)
+        store.put_staged("abandoned.pdf", b"old", now_utc() - timedelta(hours=2))
+        store.put_staged("in-flight.pdf", b"new", now_utc())
+        outcome = scheduler.sweep_storage()
+        left = {key for key, _ in store.staged()}
+    assert outcome.removed == ["abandoned.pdf"]
+    assert left == {"in-flight.pdf"}
