@@ -252,7 +252,8 @@ def case_ids(url: str) -> list[int]:
     with psycopg.connect(psycopg_url(url)) as conn:
         rows = conn.execute(
             "SELECT c.id FROM complaints c JOIN agencies a ON a.id = c.agency_id "
-            "WHERE a.code = 'DISDUKCAPIL' AND c.next_due_at IS NOT NULL LIMIT 2000"
+            "WHERE a.code = 'DISDUKCAPIL' AND c.verified_at IS NOT NULL "
+            "AND c.next_due_at IS NOT NULL LIMIT 2000"
         ).fetchall()
     return [row[0] for row in rows]
 
