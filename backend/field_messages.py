@@ -65,6 +65,7 @@ FIELD_LABEL_KEYS = {
     "compensation_due_date": "action.compensation_due",
     "delivery_channel": "action.delivery_channel",
     "resolution_code": "action.resolution",
+    "referral": "action.referral",
     "body": "comment.body",
     "visibility": "field_label.visibility",
     "full_name": "identity.name",

@@ -74,6 +74,9 @@ def _matches(
 ) -> bool:
     return (
         event.type in subscription.event_types
+        # a subscription hears of what happens from its making on, not of earlier events that
+        # merely waited for the scheduler
+        and event.occurred_at >= subscription.created_at
         and subscription.agency_id in (None, event.agency_id)
         and subscription.category_id in (None, category_id)
     )

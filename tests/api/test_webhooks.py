@@ -35,6 +35,7 @@ from tests.api.fault_helpers import (
     commits_refused,
     count_rows,
     engine_of,
+    frozen,
     is_problem,
 )
 from tests.conftest import ROLE_EMAILS, free_port
@@ -793,3 +794,17 @@ def test_the_cli_sends_what_is_due_now(app, client, headers_for, receiver):
     assert result.exit_code == 0, result.output
     assert "1 events fanned out; sent 1, retrying 0" in result.output
     assert len(receiver.received) == 1
+
+
+def test_a_new_subscription_gets_no_event_from_before_it(app, client, headers_for, receiver):
+    """Found by the browser test in CI: events written before a subscription existed, not yet
+    fanned out (the scheduler had not run), were all sent to it: a new subscriber got a flood
+    of history it never asked for."""
+    earlier = file_complaint(client)
+    admin = headers_for("admin")
+    with frozen(now_utc() + timedelta(minutes=1)):
+        subscribe(client, admin, receiver.url)
+        later = file_complaint(client)
+        run_job(app)
+    sent = [json.loads(i["body"])["data"]["complaint"]["tracking_code"] for i in receiver.received]
+    assert sent == [later["tracking_code"]], (earlier["tracking_code"], sent)

@@ -91,7 +91,10 @@ def file_anonymous(
 def track(web: Page, creds: dict[str, str]) -> Any:
     page = web.goto(f"/lacak?kode={creds['code']}")
     page.get_by_label("PIN").fill(creds["pin"])
-    page.get_by_role("button", name="Lacak").click()
+    # wait for this answer, not a heading an earlier visit left on the page (seen in CI under
+    # load: the old status was read before the new answer came)
+    with page.expect_response(lambda r: r.url.endswith("/api/v1/track") and r.ok):
+        page.get_by_role("button", name="Lacak").click()
     expect(page.get_by_role("heading", level=2).first).to_contain_text(creds["code"])
     return page
 
