@@ -9,8 +9,9 @@ import shutil
 from pathlib import Path
 
 import pytest
-from sqlalchemy import inspect, text
+from sqlalchemy import inspect, select, text
 
+from backend.complaints.models import Attachment
 from backend.complaints.storage import LocalStore, store_of
 from backend.db import Base
 from backend.extensions import db
@@ -61,8 +62,10 @@ def _download(client, headers, filed: dict) -> bytes:
 
 
 def _destroy(app) -> None:
-    """Lose everything: every table dropped, the upload folder wiped."""
+    """Lose everything: every table dropped, every evidence file removed."""
+    store = store_of(app)
     with app.app_context():
+        keys = list(db.session.scalars(select(Attachment.storage_key)))
         db.session.close()
         with db.engine.begin() as conn:
             if conn.dialect.name == "postgresql":
@@ -71,9 +74,11 @@ def _destroy(app) -> None:
                 Base.metadata.drop_all(conn)
                 conn.execute(text("DROP TABLE IF EXISTS alembic_version"))
         db.engine.dispose()
-        store = store_of(app)
-        assert isinstance(store, LocalStore)
+    if isinstance(store, LocalStore):
         shutil.rmtree(store.folder)
+    for key in keys:
+        store.delete(key)
+        assert not store.exists(key)
 
 
 def _tables(app) -> list[str]:
@@ -81,6 +86,7 @@ def _tables(app) -> list[str]:
         return inspect(conn).get_table_names()
 
 
+@pytest.mark.usefixtures("evidence_store")
 def test_restore_drill_brings_back_complaints_pins_timeline_and_files(
     app, client, headers_for, tmp_path, backend
 ):
