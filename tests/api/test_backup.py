@@ -172,3 +172,35 @@ def test_create_refuses_a_folder_that_is_not_empty(app, tmp_path):
     assert result.exit_code != 0
     assert "not empty" in result.output
     assert sorted(p.name for p in Path(tmp_path).iterdir()) == ["lain.txt"]
+
+
+def test_incomplete_or_unknown_archives_are_refused(app, client, headers_for, tmp_path):
+    citizen = headers_for("citizen")
+    filed = _file_with_attachment(client, citizen, "Drainase tersumbat", pdf_document())
+    archive = tmp_path / "aduan-backup"
+    assert _cli(app, "backup", "create", str(archive)).exit_code == 0
+
+    def spoiled(name: str, spoil) -> Path:
+        copy = tmp_path / name
+        shutil.copytree(archive, copy)
+        spoil(copy)
+        return copy
+
+    def newer_format(copy: Path) -> None:
+        manifest = json.loads((copy / "manifest.json").read_text())
+        (copy / "manifest.json").write_text(json.dumps({**manifest, "format": 2}))
+
+    cases = {
+        "missing": spoiled("missing", lambda c: next((c / "evidence").iterdir()).unlink()),
+        "not in the manifest": spoiled(
+            "extra", lambda c: (c / "evidence" / "tambahan").write_bytes(b"?")
+        ),
+        "unknown archive format": spoiled("format", newer_format),
+        "no readable manifest": spoiled("manifest", lambda c: (c / "manifest.json").unlink()),
+    }
+    for clue, copy in cases.items():
+        refused = _cli(app, "backup", "restore", "--force", str(copy))
+        assert refused.exit_code != 0, clue
+        assert clue in refused.output, refused.output
+    assert client.post(TRACK, json=TrackRequestFactory.of(filed)).status_code == 200
+    assert _download(client, citizen, filed) == filed["content"]
