@@ -246,6 +246,7 @@ def run_retention(dry_run: bool) -> None:
 
 def register_commands(app: Flask) -> None:
     """Attach the operator commands to the app's CLI."""
+    from backend.backup.cli import backup_cli
     from backend.scheduler import sla_cli
 
     groups = (
@@ -257,6 +258,7 @@ def register_commands(app: Flask) -> None:
         storage_cli,
         retention_cli,
         sla_cli,
+        backup_cli,
     )
     for group in groups:
         app.cli.add_command(group)
