@@ -75,7 +75,10 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.complaints.tracking_views import blp as tracking_blp
     from backend.complaints.views import blp as complaints_blp
     from backend.privacy_requests.views import blp as privacy_requests_blp
-    from backend.reports import export_views  # noqa: F401 (its routes join reports_blp)
+    from backend.reports import (
+        export_views,  # noqa: F401 (its routes join reports_blp)
+        scorecard_views,  # noqa: F401 (its routes join reports_blp)
+    )
     from backend.reports.views import blp as reports_blp
     from backend.sla.views import blp as sla_blp
     from backend.survey.views import blp as survey_blp

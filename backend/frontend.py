@@ -26,6 +26,7 @@ DEEP_LINKS = (
     "/tanda-terima",
     "/lacak",
     "/publik",
+    "/kinerja",
     "/masuk",
     "/daftar",
     "/saya",

@@ -22,6 +22,8 @@ POLICY = Policy(
         "reports.complaint_sla": Rule(roles=EVERY_ROLE, scopes=scopes(Scope.COMPLAINTS_READ_OWN)),
         # staff export the rows their queue shows them; the file is the requester's alone
         "reports.export": Rule(roles=STAFF),
+        # the public scorecard: totals only, for anyone (issue 16, item 4)
+        "reports.scorecard": Rule(public=True),
     }
 )
 

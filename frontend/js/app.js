@@ -12,6 +12,7 @@ route("/lapor", view("file"));
 route("/tanda-terima", view("receipt"));
 route("/lacak", view("track"));
 route("/publik", view("public"));
+route("/kinerja", view("scorecard"));
 route("/masuk", view("login"));
 route("/daftar", view("register"));
 route("/saya", view("mine"));
@@ -30,6 +31,9 @@ function drawNav(path) {
   // staff who record intake file through it, so their one line has no citizen's filing link
   const staffIntake = Boolean(user) && can("complaints.record_intake");
   const links = [["/", "nav.home"], ...(staffIntake ? [] : [["/lapor", "nav.file"]]), ["/lacak", "nav.track"], ["/publik", "nav.public"]];
+  // the public scorecard on the public's line (staff read the same figures in their dashboard;
+  // their line at 1280 px has no room for it)
+  if (!user || !can("complaints.queue")) links.push(["/kinerja", "nav.scorecard"]);
   if (!user) links.push(["/masuk", "nav.login"], ["/daftar", "nav.register"]);
   else if (!can("complaints.queue")) links.push(["/saya", "nav.mine"]);
   else {
