@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.complaints.storage import StorageUnavailable, store_of
 from backend.errors import DomainError
 from backend.extensions import db
 from backend.web.spec import Blueprint
@@ -20,8 +22,14 @@ class HealthSchema(Schema):
     status = fields.String(required=True)
 
 
+class ReadinessSchema(HealthSchema):
+    """Readiness answer: each check by name and its state (`ok` or `failed`)."""
+
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
+
+
 class DatabaseUnavailable(DomainError):
-    """The database did not answer."""
+    """The database or the evidence store did not answer."""
 
     status = 503
     code = "service_unavailable"
@@ -40,15 +48,27 @@ class Health(MethodView):
 
 @blp.route("/readyz")
 class Ready(MethodView):
-    """The process can serve: the database is reachable."""
+    """The process can serve: the database and the evidence store are reachable."""
 
     @blp.doc(operationId="getReadiness")
-    @blp.response(200, HealthSchema)
+    @blp.response(200, ReadinessSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(self) -> dict[str, str]:
-        """Readiness: the database answers a query."""
+    def get(self) -> dict[str, object]:
+        """Readiness: the database answers a query and the evidence store is reachable
+        (the upload folder is writable, or the bucket answers). A 503 problem names each check
+        and its state in `errors`."""
+        checks: dict[str, str] = {}
         try:
             db.session.execute(text("SELECT 1"))
-        except SQLAlchemyError as error:
-            raise DatabaseUnavailable() from error
-        return {"status": "ready"}
+            checks["database"] = "ok"
+        except SQLAlchemyError:
+            db.session.rollback()
+            checks["database"] = "failed"
+        try:
+            store_of(current_app).check()
+            checks["storage"] = "ok"
+        except (StorageUnavailable, OSError):
+            checks["storage"] = "failed"
+        if any(state != "ok" for state in checks.values()):
+            raise DatabaseUnavailable(errors=checks)
+        return {"status": "ready", "checks": checks}
