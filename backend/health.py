@@ -10,6 +10,7 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from backend.complaints.storage import StorageUnavailable, store_of
 from backend.errors import DomainError
+from backend.errors import StorageUnavailable as StoreUnavailable
 from backend.extensions import db
 from backend.web.spec import Blueprint
 
@@ -29,7 +30,7 @@ class ReadinessSchema(HealthSchema):
 
 
 class DatabaseUnavailable(DomainError):
-    """The database or the evidence store did not answer."""
+    """The database did not answer."""
 
     status = 503
     code = "service_unavailable"
@@ -69,6 +70,8 @@ class Ready(MethodView):
             checks["storage"] = "ok"
         except (StorageUnavailable, OSError):
             checks["storage"] = "failed"
-        if any(state != "ok" for state in checks.values()):
+        if checks["database"] != "ok":
             raise DatabaseUnavailable(errors=checks)
+        if checks["storage"] != "ok":
+            raise StoreUnavailable(errors=checks)
         return {"status": "ready", "checks": checks}

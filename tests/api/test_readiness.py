@@ -46,7 +46,7 @@ def test_a_dead_store_makes_the_service_unready(client, app):
         answer = client.get("/readyz")
     assert answer.status_code == 503
     problem = answer.get_json()
-    assert problem["code"] == "service_unavailable"
+    assert problem["code"] == "storage_unavailable"
     assert problem["errors"] == {"database": "ok", "storage": "failed"}
 
 
