@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+from flask import current_app
 from flask.views import MethodView
 from marshmallow import Schema, fields
 from sqlalchemy import text
 from sqlalchemy.exc import SQLAlchemyError
 
+from backend.complaints.storage import StorageUnavailable, store_of
 from backend.errors import DomainError
+from backend.errors import StorageUnavailable as StoreUnavailable
 from backend.extensions import db
 from backend.web.spec import Blueprint
 
@@ -18,6 +21,12 @@ class HealthSchema(Schema):
     """Probe answer."""
 
     status = fields.String(required=True)
+
+
+class ReadinessSchema(HealthSchema):
+    """Readiness answer: each check by name and its state (`ok` or `failed`)."""
+
+    checks = fields.Dict(keys=fields.String(), values=fields.String(), required=True)
 
 
 class DatabaseUnavailable(DomainError):
@@ -40,15 +49,29 @@ class Health(MethodView):
 
 @blp.route("/readyz")
 class Ready(MethodView):
-    """The process can serve: the database is reachable."""
+    """The process can serve: the database and the evidence store are reachable."""
 
     @blp.doc(operationId="getReadiness")
-    @blp.response(200, HealthSchema)
+    @blp.response(200, ReadinessSchema)
     @blp.alt_response(503, response="SERVICE_UNAVAILABLE")
-    def get(self) -> dict[str, str]:
-        """Readiness: the database answers a query."""
+    def get(self) -> dict[str, object]:
+        """Readiness: the database answers a query and the evidence store is reachable
+        (the upload folder is writable, or the bucket answers). A 503 problem names each check
+        and its state in `errors`."""
+        checks: dict[str, str] = {}
         try:
             db.session.execute(text("SELECT 1"))
-        except SQLAlchemyError as error:
-            raise DatabaseUnavailable() from error
-        return {"status": "ready"}
+            checks["database"] = "ok"
+        except SQLAlchemyError:
+            db.session.rollback()
+            checks["database"] = "failed"
+        try:
+            store_of(current_app).check()
+            checks["storage"] = "ok"
+        except (StorageUnavailable, OSError):
+            checks["storage"] = "failed"
+        if checks["database"] != "ok":
+            raise DatabaseUnavailable(errors=checks)
+        if checks["storage"] != "ok":
+            raise StoreUnavailable(errors=checks)
+        return {"status": "ready", "checks": checks}

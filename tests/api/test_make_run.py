@@ -59,7 +59,7 @@ def test_make_run_serves_the_demo_city_and_keeps_data_on_restart(tmp_path: Path)
         assert "admin@demo.aduan.id" in banner and "petugas.disdukcapil@demo.aduan.id" in banner
         assert "data demo dimuat" in banner
         assert (tmp_path / "aduan.db").exists()
-        assert _request(f"{base}/readyz") == {"status": "ready"}
+        assert _request(f"{base}/readyz")["status"] == "ready"
         with urllib.request.urlopen(f"{base}/", timeout=10) as page:
             assert "text/html" in page.headers["Content-Type"]
         # the API's documentation, where the banner says it is

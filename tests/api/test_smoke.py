@@ -7,7 +7,10 @@ from tests.factories import TrackRequestFactory, file_complaint
 
 def test_probes_answer(client):
     assert client.get("/healthz").get_json() == {"status": "ok"}
-    assert client.get("/readyz").get_json() == {"status": "ready"}
+    assert client.get("/readyz").get_json() == {
+        "status": "ready",
+        "checks": {"database": "ok", "storage": "ok"},
+    }
 
 
 def test_anonymous_filing_is_tracked_by_code_and_pin(client):
