@@ -15,6 +15,7 @@ from backend.complaints import storage
 from backend.config import load_config
 from backend.db.engine import begin_write, configure_engine
 from backend.extensions import alembic, api, compress, db, jwt, limiter
+from backend.web import security_headers
 from backend.web.problems import register_error_handlers
 from backend.web.request import Request
 from backend.web.serialization import JSONProvider, NoSessionInterface
@@ -110,6 +111,7 @@ def create_app(config: dict[str, Any] | None = None) -> Flask:
     from backend.frontend import not_found_page
 
     app.register_blueprint(frontend_blp)  # plain Flask: stays out of the API contract
+    security_headers.init_app(app)  # nosniff, Referrer-Policy, CSP on every response
 
     @app.errorhandler(404)
     def _not_found(error: HTTPException) -> Response:
