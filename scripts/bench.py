@@ -778,6 +778,20 @@ def bench_exports(url: str, table: Table) -> None:
         )
 
 
+def seeded(url: str, complaints: int) -> int:
+    """Top the bench database up to `complaints` (scripts/seed_bulk.py) unless it holds them
+    and its tracking sample; how many it held before."""
+    with psycopg.connect(psycopg_url(url)) as conn:
+        try:
+            have = conn.execute("SELECT count(*) FROM complaints").fetchone()[0]
+        except psycopg.errors.UndefinedTable:
+            have = 0
+    if have < complaints or not sample_file(url).exists():
+        print(f"seeding: {have:,} complaints, {complaints:,} wanted")
+        load(url, complaints, 0.05, 1, 20_000)
+    return int(have)
+
+
 def main() -> None:
     """Parse the options, seed if needed, run every benchmark, print the table."""
     parser = argparse.ArgumentParser(
@@ -803,15 +817,7 @@ def main() -> None:
     parser.add_argument("--skip-exports", action="store_true", help="no CSV/XLSX export figures")
     args = parser.parse_args()
     url = args.database_url
-
-    with psycopg.connect(psycopg_url(url)) as conn:
-        try:
-            have = conn.execute("SELECT count(*) FROM complaints").fetchone()[0]
-        except psycopg.errors.UndefinedTable:
-            have = 0
-    if have < args.complaints or not sample_file(url).exists():
-        print(f"seeding: {have:,} complaints, {args.complaints:,} wanted")
-        load(url, args.complaints, 0.05, 1, 20_000)
+    seeded(url, args.complaints)
     header = machine(url)
     table = Table()
     rss: dict[str, list[float]] = {}

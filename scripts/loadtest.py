@@ -54,9 +54,10 @@ from scripts.bench import (  # noqa: E402
     gunicorn,
     intake_body,
     make_app,
+    seeded,
     tokens,
 )
-from scripts.seed_bulk import DEFAULT_URL, load, psycopg_url, sample_file  # noqa: E402
+from scripts.seed_bulk import DEFAULT_URL, psycopg_url, sample_file  # noqa: E402
 
 P95_TARGET_MS = 200.0
 SERVED_SHARE = 0.95
@@ -286,14 +287,7 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=4, help="threads per gunicorn worker")
     args = parser.parse_args()
     url = args.database_url
-    with psycopg.connect(psycopg_url(url)) as conn:
-        try:
-            have = conn.execute("SELECT count(*) FROM complaints").fetchone()[0]
-        except psycopg.errors.UndefinedTable:
-            have = 0
-    if have < args.complaints or not sample_file(url).exists():
-        print(f"seeding: {have:,} complaints, {args.complaints:,} wanted")
-        load(url, args.complaints, 0.05, 1, 20_000)
+    have = seeded(url, args.complaints)
     CITY = City(
         sample=json.loads(sample_file(url).read_text()),
         tokens=tokens(make_app(url)),
